@@ -1,0 +1,17 @@
+// gearc's umbrella header: the IR, the verifier, errors and gear options (everything but the ONNX front end).
+#pragma once
+
+#include <gearc/detail/abi_macros.hpp>
+#include <gearc/gearc_fwd.hpp>
+#include <gearc/error.hpp>
+#include <gearc/dtype.hpp>
+#include <gearc/dim.hpp>
+#include <gearc/shape.hpp>
+#include <gearc/tensor.hpp>
+#include <gearc/value_type.hpp>
+#include <gearc/attribute.hpp>
+#include <gearc/value.hpp>
+#include <gearc/node.hpp>
+#include <gearc/graph.hpp>
+#include <gearc/verifier.hpp>
+#include <gearc/printer.hpp>
