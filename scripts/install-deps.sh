@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package gearc needs to build, test and run its demo. Idempotent: packages
+# already present are not touched, and apt-get runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake make python3                      # toolchain; python3 runs the amalgamation script
+  libeigen3-dev libxtensor-dev libxsimd-dev   # gearc::gearc
+  libonnx-dev libprotobuf-dev protobuf-compiler  # gearc::onnx
+  doctest-dev                                 # unit tests
+  libcli11-dev nlohmann-json3-dev             # the gearc tool and examples
+  python3-onnx python3-numpy                  # ONNX's conformance cases, onnx.checker in tests
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,43 @@
+# Tests that prove gearc works the ways users consume it: an installed copy via find_package,
+# add_subdirectory, FetchContent, and the single header alone. Plus compile-fail tests and the
+# single-header freshness check.
+set(_consumers ${CMAKE_CURRENT_SOURCE_DIR}/consumers)
+set(_cbin ${CMAKE_CURRENT_BINARY_DIR}/consumers)
+
+add_test(NAME consumer_install
+  COMMAND ${CMAKE_COMMAND} --install ${PROJECT_BINARY_DIR} --prefix ${_cbin}/prefix)
+set_tests_properties(consumer_install PROPERTIES FIXTURES_SETUP gearc_installed LABELS consumer)
+
+macro(gearc_consumer_test name dir)
+  add_test(NAME consumer_${name}
+    COMMAND ${CMAKE_CTEST_COMMAND} --build-and-test ${_consumers}/${dir} ${_cbin}/${name}
+      --build-generator ${CMAKE_GENERATOR} --build-noclean
+      --build-options ${ARGN}
+      --test-command ${_cbin}/${name}/consumer)
+  set_tests_properties(consumer_${name} PROPERTIES LABELS consumer PASS_REGULAR_EXPRESSION "consumer ok")
+endmacro()
+
+gearc_consumer_test(find_package find_package -DCMAKE_PREFIX_PATH=${_cbin}/prefix -DCMAKE_BUILD_TYPE=Release)
+set_tests_properties(consumer_find_package PROPERTIES FIXTURES_REQUIRED gearc_installed)
+gearc_consumer_test(add_subdirectory add_subdirectory -DGEARC_SOURCE_DIR=${PROJECT_SOURCE_DIR})
+gearc_consumer_test(fetch_content fetch_content -DGEARC_SOURCE_DIR=${PROJECT_SOURCE_DIR})
+gearc_consumer_test(single_header single_header -DGEARC_SINGLE_INCLUDE_DIR=${PROJECT_SOURCE_DIR}/single_include)
+
+# The installed copy's ONNX consumer runs too (the find_package project builds it when gearc::onnx exists).
+if(GEARC_ONNX)
+  add_test(NAME consumer_find_package_onnx COMMAND ${_cbin}/find_package/consumer_onnx)
+  set_tests_properties(consumer_find_package_onnx PROPERTIES DEPENDS consumer_find_package LABELS consumer
+    PASS_REGULAR_EXPRESSION "consumer ok")
+  add_test(NAME consumer_add_subdirectory_onnx COMMAND ${_cbin}/add_subdirectory/consumer_onnx)
+  set_tests_properties(consumer_add_subdirectory_onnx PROPERTIES DEPENDS consumer_add_subdirectory LABELS consumer
+    PASS_REGULAR_EXPRESSION "consumer ok")
+endif()
+
+add_test(NAME single_header_is_fresh COMMAND ${PROJECT_SOURCE_DIR}/single_include/check.sh)
+set_tests_properties(single_header_is_fresh PROPERTIES LABELS consumer)
+
+add_test(NAME compile_fail_internal_header
+  COMMAND ${CMAKE_CXX_COMPILER} -std=c++20 -fsyntax-only -I${PROJECT_SOURCE_DIR}/include
+    ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/internal_header.cpp)
+set_tests_properties(compile_fail_internal_header PROPERTIES LABELS compile_fail
+  PASS_REGULAR_EXPRESSION "this is an internal gearc header")
