@@ -3,6 +3,10 @@
 
 #include <gearc/gearc.hpp>
 
+#if defined(GEARC_TESTING_SINGLE_HEADER) && !defined(GEARC_SINGLE_HEADER)
+#error "this build is meant to test single_include/gearc/gearc.hpp, but include/gearc/gearc.hpp was found first"
+#endif
+
 #include <algorithm>
 #include <cstdint>
 #include <string>
