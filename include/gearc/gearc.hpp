@@ -15,3 +15,6 @@
 #include <gearc/graph.hpp>
 #include <gearc/verifier.hpp>
 #include <gearc/printer.hpp>
+#include <gearc/gear_set.hpp>
+#include <gearc/gear_options.hpp>
+#include <gearc/config_file.hpp>
