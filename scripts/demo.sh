@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The demo: builds plan_gears, then runs it on the bundled model examples/models/tiny_cnn.onnx
+# (inputs x[N,3,H,W]) with ATC-style options, as a user coming from ATC would:
+#   1. dynamic batch: --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8"   -> 3 gears
+#   2. dynamic image size from a MindSpore Lite config file                        -> 2 gears
+#   3. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
+# Each gear is written as an ONNX model with static input shapes and checked with onnx.checker.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+"$root/scripts/install-deps.sh"
+build="$root/build-demo"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGEARC_BUILD_TESTS=OFF >/dev/null
+cmake --build "$build" --target plan_gears -j"$(nproc)" >/dev/null
+out="$root/out/demo"
+rm -rf "$out" && mkdir -p "$out"
+model=examples/models/tiny_cnn.onnx
+
+echo "== 1. dynamic batch size (ATC options)"
+set -x
+"$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8" --output="$out/batch"
+{ set +x; } 2>/dev/null
+
+echo
+echo "== 2. dynamic image size (MindSpore Lite config file)"
+cat >"$out/config.txt" <<'CFG'
+[ascend_context]
+input_format=NCHW
+input_shape=x:[1,3,-1,-1]
+dynamic_dims=[32,32],[64,48]
+precision_mode=force_fp32
+CFG
+cat "$out/config.txt"
+set -x
+"$build/examples/plan_gears" --model=$model --config="$out/config.txt" --output="$out/image"
+{ set +x; } 2>/dev/null
+
+echo
+echo "== 3. one profile only: ATC refuses it with E10035"
+set -x
+if "$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="2" --output="$out/bad"; then
+  { set +x; } 2>/dev/null; echo "expected a failure"; exit 1
+fi
+{ set +x; } 2>/dev/null
+[ ! -e "$out/bad" ] || { echo "a failed run left output behind"; exit 1; }
+
+echo
+echo "== onnx.checker on every gear graph"
+/usr/bin/python3 - "$out" <<'PY'
+import glob, sys, onnx
+files = sorted(glob.glob(sys.argv[1] + "/*/gear_*.onnx"))
+for f in files:
+    m = onnx.load(f)
+    onnx.checker.check_model(m, full_check=True)
+    shp = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
+    print(f"  ok  {f[len(sys.argv[1]) + 1:]}  x={shp}")
+assert len(files) == 5, files
+PY
+echo "demo done: outputs in out/demo/"
