@@ -41,3 +41,12 @@ add_test(NAME compile_fail_internal_header
     ${CMAKE_CURRENT_SOURCE_DIR}/compile_fail/internal_header.cpp)
 set_tests_properties(compile_fail_internal_header PROPERTIES LABELS compile_fail
   PASS_REGULAR_EXPRESSION "this is an internal gearc header")
+
+# gearc is also meant to build with clang: a syntax-only pass over every test and the demo program.
+find_program(GEARC_CLANGXX NAMES clang++ clang++-14)
+if(GEARC_CLANGXX)
+  file(GLOB _clang_sources ${CMAKE_CURRENT_SOURCE_DIR}/unit-*.cpp ${PROJECT_SOURCE_DIR}/examples/*.cpp)
+  add_test(NAME compile_with_clang
+    COMMAND ${CMAKE_COMMAND} -E env sh -c "for f in \"$@\"; do ${GEARC_CLANGXX} -std=c++20 -Wall -Wextra -Werror -fsyntax-only -DONNX_NAMESPACE=onnx -DONNX_ML=1 -DGEARC_SOURCE_DIR=\\\"x\\\" -DGEARC_TEST_DATA=\\\"x\\\" -I${PROJECT_SOURCE_DIR}/include -isystem /usr/include/eigen3 \"$f\" || exit 1; done; echo clang ok" sh ${_clang_sources})
+  set_tests_properties(compile_with_clang PROPERTIES LABELS compile PASS_REGULAR_EXPRESSION "clang ok")
+endif()

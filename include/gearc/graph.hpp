@@ -3,6 +3,7 @@
 
 #include <gearc/attribute.hpp>
 #include <gearc/detail/abi_macros.hpp>
+#include <gearc/detail/deref_range.hpp>
 #include <gearc/error.hpp>
 #include <gearc/gearc_fwd.hpp>
 #include <gearc/node.hpp>
@@ -15,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <queue>
-#include <ranges>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -49,6 +49,17 @@ public:
     using string_type = typename Traits::string_type;
     using attribute_list = typename node_t::attribute_list;
 
+private:
+    using value_map = std::unordered_map<string_type, std::unique_ptr<value_t>>;
+    using node_storage = std::list<std::unique_ptr<node_t>>;
+    struct get_value {
+        value_t& operator()(const typename value_map::value_type& kv) const { return *kv.second; }
+    };
+    struct get_node {
+        node_t& operator()(const std::unique_ptr<node_t>& p) const { return *p; }
+    };
+
+public:
     explicit basic_graph(string_type name = {}) : name_(std::move(name)) {}
     basic_graph(const basic_graph&) = delete;  // use clone(): copying must be explicit
     basic_graph& operator=(const basic_graph&) = delete;
@@ -129,8 +140,8 @@ public:
     [[nodiscard]] const std::vector<value_t*>& outer_refs() const noexcept { return outer_refs_; }
     [[nodiscard]] std::size_t num_values() const noexcept { return values_.size(); }
     /// Every value, in no particular order.
-    [[nodiscard]] auto values() const {
-        return values_ | std::views::transform([](const auto& kv) -> value_t& { return *kv.second; });
+    [[nodiscard]] detail::deref_range<value_map, value_t, get_value> values() const {
+        return detail::deref_range<value_map, value_t, get_value>(values_);
     }
 
     void add_output(value_t* v) {
@@ -222,8 +233,8 @@ public:
     }
     [[nodiscard]] std::size_t num_nodes() const noexcept { return nodes_.size(); }
     /// The nodes in their current order (a view; do not remove nodes while iterating it).
-    [[nodiscard]] auto nodes() const {
-        return nodes_ | std::views::transform([](const auto& p) -> node_t& { return *p; });
+    [[nodiscard]] detail::deref_range<node_storage, node_t, get_node> nodes() const {
+        return detail::deref_range<node_storage, node_t, get_node>(nodes_);
     }
     /// A copy of the node order, safe to iterate while editing.
     [[nodiscard]] std::vector<node_t*> node_list() const {
@@ -471,9 +482,9 @@ private:
 
     string_type name_;
     model_info info_;
-    std::unordered_map<string_type, std::unique_ptr<value_t>> values_;
+    value_map values_;
     std::unordered_map<string_type, node_t*> node_names_;
-    std::list<std::unique_ptr<node_t>> nodes_;
+    node_storage nodes_;
     std::vector<value_t*> inputs_;
     std::vector<value_t*> outputs_;
     std::vector<value_t*> initializers_;

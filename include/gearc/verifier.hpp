@@ -92,7 +92,9 @@ void verify_into(const basic_graph<Traits>& g, std::vector<diagnostic>& out) {
                 report(&n, v, "output " + std::to_string(i) + " does not name this node as its producer");
             available.insert(v);
         }
-        for (const auto& [k, a] : n.attributes()) {
+        for (const auto& attr_entry : n.attributes()) {
+            const std::string& k = attr_entry.first;  // a named variable: lambdas may not capture structured bindings (clang 14)
+            const auto& a = attr_entry.second;
             using gptr = std::shared_ptr<basic_graph<Traits>>;
             auto sub = [&](const gptr& sg) {
                 if (!sg) {

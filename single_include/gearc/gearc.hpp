@@ -1017,6 +1017,61 @@ GEARC_END_NAMESPACE
 // ---- begin gearc/graph.hpp ----
 // basic_graph: owns values and nodes, keeps use lists exact, orders, edits, clones and extracts subgraphs.
 
+// ---- begin gearc/detail/deref_range.hpp ----
+// A forward range over a container of owning pointers (or map entries) that yields references.
+
+
+#include <cstddef>
+#include <iterator>
+
+GEARC_BEGIN_NAMESPACE
+namespace detail {
+
+/// Iterates `Container` and yields `Get{}(element)` — e.g. `*unique_ptr` or `*pair.second` — as `T&`.
+/// (std::views::transform would do, but clang 14 with libstdc++ 12 rejects it.)
+template <class Container, class T, class Get>
+class deref_range {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = T;
+        using difference_type = std::ptrdiff_t;
+        using pointer = T*;
+        using reference = T&;
+
+        iterator() = default;
+        explicit iterator(typename Container::const_iterator it) : it_(it) {}
+        reference operator*() const { return Get{}(*it_); }
+        pointer operator->() const { return &Get{}(*it_); }
+        iterator& operator++() {
+            ++it_;
+            return *this;
+        }
+        iterator operator++(int) {
+            auto old = *this;
+            ++it_;
+            return old;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.it_ == b.it_; }
+
+    private:
+        typename Container::const_iterator it_{};
+    };
+
+    explicit deref_range(const Container& c) : c_(&c) {}
+    [[nodiscard]] iterator begin() const { return iterator(c_->begin()); }
+    [[nodiscard]] iterator end() const { return iterator(c_->end()); }
+    [[nodiscard]] std::size_t size() const { return c_->size(); }
+    [[nodiscard]] bool empty() const { return c_->empty(); }
+
+private:
+    const Container* c_;
+};
+
+}  // namespace detail
+GEARC_END_NAMESPACE
+// ---- end gearc/detail/deref_range.hpp ----
 
 #include <algorithm>
 #include <cstdint>
@@ -1025,7 +1080,6 @@ GEARC_END_NAMESPACE
 #include <map>
 #include <memory>
 #include <queue>
-#include <ranges>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -1059,6 +1113,17 @@ public:
     using string_type = typename Traits::string_type;
     using attribute_list = typename node_t::attribute_list;
 
+private:
+    using value_map = std::unordered_map<string_type, std::unique_ptr<value_t>>;
+    using node_storage = std::list<std::unique_ptr<node_t>>;
+    struct get_value {
+        value_t& operator()(const typename value_map::value_type& kv) const { return *kv.second; }
+    };
+    struct get_node {
+        node_t& operator()(const std::unique_ptr<node_t>& p) const { return *p; }
+    };
+
+public:
     explicit basic_graph(string_type name = {}) : name_(std::move(name)) {}
     basic_graph(const basic_graph&) = delete;  // use clone(): copying must be explicit
     basic_graph& operator=(const basic_graph&) = delete;
@@ -1139,8 +1204,8 @@ public:
     [[nodiscard]] const std::vector<value_t*>& outer_refs() const noexcept { return outer_refs_; }
     [[nodiscard]] std::size_t num_values() const noexcept { return values_.size(); }
     /// Every value, in no particular order.
-    [[nodiscard]] auto values() const {
-        return values_ | std::views::transform([](const auto& kv) -> value_t& { return *kv.second; });
+    [[nodiscard]] detail::deref_range<value_map, value_t, get_value> values() const {
+        return detail::deref_range<value_map, value_t, get_value>(values_);
     }
 
     void add_output(value_t* v) {
@@ -1232,8 +1297,8 @@ public:
     }
     [[nodiscard]] std::size_t num_nodes() const noexcept { return nodes_.size(); }
     /// The nodes in their current order (a view; do not remove nodes while iterating it).
-    [[nodiscard]] auto nodes() const {
-        return nodes_ | std::views::transform([](const auto& p) -> node_t& { return *p; });
+    [[nodiscard]] detail::deref_range<node_storage, node_t, get_node> nodes() const {
+        return detail::deref_range<node_storage, node_t, get_node>(nodes_);
     }
     /// A copy of the node order, safe to iterate while editing.
     [[nodiscard]] std::vector<node_t*> node_list() const {
@@ -1481,9 +1546,9 @@ private:
 
     string_type name_;
     model_info info_;
-    std::unordered_map<string_type, std::unique_ptr<value_t>> values_;
+    value_map values_;
     std::unordered_map<string_type, node_t*> node_names_;
-    std::list<std::unique_ptr<node_t>> nodes_;
+    node_storage nodes_;
     std::vector<value_t*> inputs_;
     std::vector<value_t*> outputs_;
     std::vector<value_t*> initializers_;
@@ -1583,7 +1648,9 @@ void verify_into(const basic_graph<Traits>& g, std::vector<diagnostic>& out) {
                 report(&n, v, "output " + std::to_string(i) + " does not name this node as its producer");
             available.insert(v);
         }
-        for (const auto& [k, a] : n.attributes()) {
+        for (const auto& attr_entry : n.attributes()) {
+            const std::string& k = attr_entry.first;  // a named variable: lambdas may not capture structured bindings (clang 14)
+            const auto& a = attr_entry.second;
             using gptr = std::shared_ptr<basic_graph<Traits>>;
             auto sub = [&](const gptr& sg) {
                 if (!sg) {
