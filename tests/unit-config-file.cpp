@@ -3,6 +3,8 @@
 
 #include <gearc/gearc.hpp>
 
+#include "test_support.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -13,46 +15,12 @@
 #include <vector>
 
 using namespace gearc;
+using namespace gearc_test;
 
 namespace {
 
-std::unique_ptr<graph> model(std::initializer_list<std::pair<std::string, std::optional<shape>>> inputs) {
-    auto g = std::make_unique<graph>("m");
-    for (const auto& [name, s] : inputs) {
-        auto* x = g->add_input(name, value_type::tensor_of(dtype::float32, s));
-        g->add_output(g->add_node("Identity", {x}, 1)->output(0));
-    }
-    return g;
-}
-
 gear_options options(const std::string& text) {
     return to_gear_options(config_file::parse(text, "cfg.ini"));
-}
-
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const option_error& e) {
-        CHECK_FALSE(e.solution().empty());
-        return e.what();
-    }
-    return "(no error)";
-}
-template <class F>
-std::string code_of(F&& f) {
-    try {
-        f();
-    } catch (const option_error& e) {
-        return e.code();
-    }
-    return "(no error)";
-}
-
-std::vector<std::string> shapes_of(const gear_set& gs, const std::string& name) {
-    std::vector<std::string> out;
-    for (const auto& g : gs) out.push_back(g.at(name).to_string());
-    return out;
 }
 
 using strings = std::vector<std::string>;

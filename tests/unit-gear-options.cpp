@@ -3,6 +3,8 @@
 
 #include <gearc/gearc.hpp>
 
+#include "test_support.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -11,18 +13,9 @@
 #include <vector>
 
 using namespace gearc;
+using namespace gearc_test;
 
 namespace {
-
-// A model with the given inputs (name, shape; nullopt = unknown rank) and an Identity per input.
-std::unique_ptr<graph> model(std::initializer_list<std::pair<std::string, std::optional<shape>>> inputs) {
-    auto g = std::make_unique<graph>("m");
-    for (const auto& [name, s] : inputs) {
-        auto* x = g->add_input(name, value_type::tensor_of(dtype::float32, s));
-        g->add_output(g->add_node("Identity", {x}, 1)->output(0));
-    }
-    return g;
-}
 
 // The TF ResNet of the ATC seeds: "Inputs" with an unknown batch ([-1,224,224,3]).
 std::unique_ptr<graph> resnet_inputs() {
@@ -31,43 +24,6 @@ std::unique_ptr<graph> resnet_inputs() {
 // The seeds' "Placeholder" whose N, H and W are unknown.
 std::unique_ptr<graph> resnet_placeholder() {
     return model({{"Placeholder", shape{dim(), dim(), dim(), 3}}});
-}
-
-// "CODE: message" of the option_error `f` throws, or a note that it threw none.
-template <class F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const option_error& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-template <class F>
-std::string report_of(F&& f) {
-    try {
-        f();
-    } catch (const option_error& e) {
-        return e.report();
-    }
-    return "(no error)";
-}
-template <class F>
-std::string code_of(F&& f) {
-    try {
-        f();
-    } catch (const option_error& e) {
-        CHECK_FALSE(e.solution().empty());  // every error says how to fix it
-        return e.code();
-    }
-    return "(no error)";
-}
-
-// Each gear's shape of input `name`, as text.
-std::vector<std::string> shapes_of(const gear_set& gs, const std::string& name) {
-    std::vector<std::string> out;
-    for (const auto& g : gs) out.push_back(g.at(name).to_string());
-    return out;
 }
 
 using strings = std::vector<std::string>;

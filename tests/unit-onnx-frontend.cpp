@@ -3,6 +3,8 @@
 
 #include <gearc/frontend/onnx.hpp>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -26,30 +28,9 @@ using gearc::dim;
 using gearc::dtype;
 using gearc::value_type;
 
-namespace {
+using gearc_test::temp_dir;
 
-/// A fresh directory under the build tree's test data, removed afterwards.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string t = std::string(GEARC_TEST_DATA) + "/onnx-frontend-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    [[nodiscard]] std::string file(const std::string& name) const { return (path / name).string(); }
-    [[nodiscard]] std::vector<std::string> listing() const {
-        std::vector<std::string> out;
-        for (const auto& e : fs::directory_iterator(path)) out.push_back(e.path().filename().string());
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-};
+namespace {
 
 void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
@@ -259,7 +240,7 @@ TEST_CASE("model_info: ir_version, opsets, producer, domain, version, doc and me
     auto* p = m.add_metadata_props();
     p->set_key("author");
     p->set_value("me");
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     write_file(dir.file("m.onnx"), bytes_of(m));
     auto g = gearc::onnx::load(dir.file("m.onnx"));
     const auto& info = g->info();
@@ -615,7 +596,7 @@ pb::TensorProto* external_initializer(pb::ModelProto& m, const std::string& name
 }  // namespace
 
 TEST_CASE("external data: mapped, shared, resolved against the model's directory") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     fs::create_directory(dir.path / "weights");
     std::string data(64, '\0');
     const float a[] = {1, 2, 3, 4};
@@ -663,7 +644,7 @@ TEST_CASE("external data: mapped, shared, resolved against the model's directory
 }
 
 TEST_CASE("external data: an unaligned tensor is copied so that typed views stay aligned") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     std::string data(9, '\0');
     const float v[] = {5, 6};
     std::memcpy(data.data() + 1, v, sizeof v);
@@ -678,7 +659,7 @@ TEST_CASE("external data: an unaligned tensor is copied so that typed views stay
 }
 
 TEST_CASE("external data: missing file, out of range, escapes and bad numbers are GC1005") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     write_file(dir.file("w.bin"), std::string(16, '\0'));
     const auto model = dir.file("m.onnx");
     auto try_load = [&](const std::string& location, std::optional<std::int64_t> offset, std::optional<std::int64_t> length,
@@ -718,7 +699,7 @@ TEST_CASE("external data: missing file, out of range, escapes and bad numbers ar
 }
 
 TEST_CASE("external data: a data file over 2 GiB (sparse) with a tensor beyond 2 GiB loads") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     const std::int64_t two_gib = std::int64_t{1} << 31;
     const std::int64_t offset = two_gib + 4096;
     {
@@ -840,7 +821,7 @@ TEST_CASE("structure: a cycle is GC1007 naming the file") {
     add_node(g, "Add", {"x", "b"}, {"a"}, "n1");
     add_node(g, "Relu", {"a"}, {"b"}, "n2");
     g->add_output()->set_name("b");
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     write_file(dir.file("cyc.onnx"), bytes_of(m));
     const auto expect = "GC1007: model [" + dir.file("cyc.onnx") + "]: graph 'g' has a cycle: Add 'n1' -> Relu 'n2' -> Add 'n1'";
     CHECK_THROWS_WITH_AS((void)gearc::onnx::load(dir.file("cyc.onnx")), expect.c_str(), gearc::graph_error);
@@ -885,7 +866,7 @@ TEST_CASE("structure: a cycle through a subgraph's capture is GC1007 too, at any
 TEST_CASE("structure: a dangling value is GC1006 naming the file, the node and the value") {
     auto m = relu_model();
     add_node(m.mutable_graph(), "Add", {"y", "nowhere"}, {"z"}, "add");
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     write_file(dir.file("d.onnx"), bytes_of(m));
     const auto expect = "GC1006: model [" + dir.file("d.onnx") +
                         "]: node Add 'add' of graph 'g' reads 'nowhere', which nothing defines (no node output, graph input, "
@@ -989,7 +970,7 @@ TEST_CASE("domains: an unknown domain is GC1004 naming the domain and the node")
 // ---- bad input ----------------------------------------------------------------------------------
 
 TEST_CASE("bad files: missing, directory, empty, random bytes, other protobufs are GC1001/GC1002 naming the path") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     const auto missing = dir.file("nope.onnx");
     CHECK(error_of([&] { (void)gearc::onnx::load(missing); }) ==
           "GC1001: cannot open model [" + missing + "]: No such file or directory");
@@ -1054,7 +1035,7 @@ TEST_CASE("bad files: a model cut anywhere gives a clean error or a clean load, 
     meta->set_value("v");
     const auto bytes = bytes_of(m);
     REQUIRE_NOTHROW((void)load_proto(m));
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     int errors = 0, loads = 0;
     for (std::size_t cut = 0; cut < bytes.size(); ++cut) {
         try {
@@ -1123,7 +1104,7 @@ TEST_CASE("export: the written model passes onnx.checker (full check)") {
     add_node(g, "Reshape", {"y", "shape"}, {"flat"}, "reshape");
     typed(g->add_output(), "flat", f32, std::vector<std::string>{"?"});
     auto graph = load_proto(m);
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     const auto out = dir.file("exported.onnx");
     gearc::onnx::save(*graph, out);
     CHECK(gearc::to_text(*gearc::onnx::load(out)) == gearc::to_text(*graph));
@@ -1139,7 +1120,7 @@ TEST_CASE("export: the written model passes onnx.checker (full check)") {
 }
 
 TEST_CASE("export: save is atomic") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     auto graph = load_proto(relu_model());
     // into a directory that does not exist: GC1001, and nothing is left behind
     const auto bad = dir.file("no/such/dir/m.onnx");
@@ -1160,7 +1141,7 @@ TEST_CASE("export: save is atomic") {
 }
 
 TEST_CASE("export: large initializers to an external data file on request") {
-    temp_dir dir;
+    temp_dir dir("onnx-frontend");
     auto m = relu_model();
     auto* g = m.mutable_graph();
     for (int k = 0; k < 3; ++k) {

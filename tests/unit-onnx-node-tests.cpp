@@ -3,6 +3,8 @@
 
 #include <gearc/frontend/onnx.hpp>
 
+#include "test_support.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 
 namespace fs = std::filesystem;
+
+using gearc_test::temp_dir;
 
 namespace {
 
@@ -51,21 +55,6 @@ bool is_unsupported(const gearc::error& e) {
     return e.code() == gearc::errc::model_version || e.code() == gearc::errc::unknown_domain ||
            e.code() == gearc::errc::unsupported_feature;
 }
-
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        std::string t = std::string(GEARC_TEST_DATA) + "/onnx-node-sweep-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-};
 
 }  // namespace
 
@@ -127,7 +116,7 @@ TEST_CASE("ONNX conformance models: each loads and round-trips exactly, or is a 
 TEST_CASE("ONNX conformance models: saved through files, every exported model passes onnx.checker") {
     const auto models = conformance_models();
     REQUIRE(models.size() > 900);
-    temp_dir dir;
+    temp_dir dir("onnx-node-sweep");
     std::ofstream list(dir.path / "models.txt");
     std::size_t saved = 0;
     for (const auto& path : models) {
