@@ -20,16 +20,17 @@ run_config() {  # name, build dir, ctest label regex ("" = all), cmake options..
   local name="$1" dir="$2" labels="$3"
   shift 3
   echo "==== [$name] configure and build ($dir)"
-  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir.configure.log" 2>&1 ||
-    { cat "$dir.configure.log"; failed_configs+=("$name (configure)"); total_fail=$((total_fail + 1)); return 0; }
-  if ! cmake --build "$dir" -j"$jobs" >"$dir.build.log" 2>&1; then
-    grep -E "error|Error" "$dir.build.log" | head -40 || true
+  mkdir -p "$dir"
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/gearc-configure.log" 2>&1 ||
+    { cat "$dir/gearc-configure.log"; failed_configs+=("$name (configure)"); total_fail=$((total_fail + 1)); return 0; }
+  if ! cmake --build "$dir" -j"$jobs" >"$dir/gearc-build.log" 2>&1; then
+    grep -E "error|Error" "$dir/gearc-build.log" | head -40 || true
     failed_configs+=("$name (build)")
     total_fail=$((total_fail + 1))
     return 0
   fi
   echo "==== [$name] ctest"
-  local log="$dir.ctest.log" args=(--output-on-failure -j"$jobs" --timeout 900)
+  local log="$dir/gearc-ctest.log" args=(--output-on-failure -j"$jobs" --timeout 900)
   [ -n "$labels" ] && args+=(-L "$labels")
   (cd "$dir" && ctest "${args[@]}") 2>&1 | tee "$log" | grep -vE "^ +Start |Test +#[0-9]+: .*Passed" || true
   local line pass fail
