@@ -41,6 +41,12 @@ inline constexpr std::string_view graph_invariant = "GC2001";        // the veri
 inline constexpr std::string_view graph_misuse = "GC2002";           // an IR call that would break an invariant
 // config files
 inline constexpr std::string_view config_syntax = "GC3001";          // a config file that cannot be parsed
+// compile pipeline
+inline constexpr std::string_view unsupported_operator = "GC4001";   // operators gearc cannot compile (all listed)
+inline constexpr std::string_view shape_inference = "GC4002";        // a node's input shapes/attributes are inconsistent
+inline constexpr std::string_view fusion_switch = "GC4003";          // a fusion switch file that is malformed or names unknown fusions
+inline constexpr std::string_view not_static = "GC4004";             // a gear graph still has a dynamic shape or shape arithmetic
+inline constexpr std::string_view constant_folding = "GC4005";       // evaluating a constant subgraph failed
 }  // namespace errc
 
 /// Base of every exception gearc throws. `what()` is "CODE: message"; `solution()` says how to fix it.
@@ -80,6 +86,12 @@ public:
 
 /// A model file could not be read, written or represented.
 class model_error : public error {
+public:
+    using error::error;
+};
+
+/// The compile pipeline could not compile the graph (unsupported operators, inconsistent shapes, bad switches).
+class compile_error : public error {
 public:
     using error::error;
 };
