@@ -32,7 +32,7 @@ inline constexpr std::int64_t min_default_opset = 7;
 inline constexpr std::int64_t max_default_opset = 17;
 
 /// ONNX's own operator domains.
-inline constexpr std::string_view known_domains[] = {"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training"};
+inline constexpr std::string_view known_domains[] = {"", "ai.onnx", "ai.onnx.ml", "ai.onnx.preview.training", "ai.gearc"};
 
 [[nodiscard]] inline bool is_default_domain(std::string_view d) noexcept { return d.empty() || d == "ai.onnx"; }
 
