@@ -8,8 +8,9 @@ packages=(
   libeigen3-dev libxtensor-dev libxsimd-dev   # gearc::gearc
   libonnx-dev libprotobuf-dev protobuf-compiler  # gearc::onnx
   doctest-dev                                 # unit tests
-  libcli11-dev nlohmann-json3-dev             # the gearc tool and examples
+  libcli11-dev nlohmann-json3-dev             # gearc::gearc (fusion switch files), the tool and examples
   python3-onnx python3-numpy                  # ONNX's conformance cases, onnx.checker in tests
+  python3-torch python3-torchvision           # real architectures exported for the compile tests
 )
 
 missing=()
