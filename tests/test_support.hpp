@@ -57,6 +57,28 @@ std::string code_of(F&& f) {
     return option_error_text(f, [](const gearc::option_error& e) { return e.code(); });
 }
 
+/// "CODE: message" of any gearc::error `f` throws (every one must say how to fix it), or "(no error)".
+template <class F>
+std::string any_error_of(F&& f) {
+    try {
+        f();
+    } catch (const gearc::error& e) {
+        CHECK_FALSE(e.solution().empty());
+        return e.what();
+    }
+    return "(no error)";
+}
+/// The code of any gearc::error `f` throws, or "(no error)".
+template <class F>
+std::string any_code_of(F&& f) {
+    try {
+        f();
+    } catch (const gearc::error& e) {
+        return e.code();
+    }
+    return "(no error)";
+}
+
 /// Each gear's shape of input `name`, as text.
 inline std::vector<std::string> shapes_of(const gearc::gear_set& gs, const std::string& name) {
     std::vector<std::string> out;

@@ -140,6 +140,8 @@ TEST_CASE("dim arithmetic: static values, symbols, expressions, ranges and unkno
         CHECK(dim::range(1, 8) * dim(3) == dim::range(3, 24));
         CHECK(floor_div(dim::range(32, 64), dim(4)) == dim::range(8, 16));
         CHECK(dim::range(2, 4) + dim::range(1, -1) == dim::range(3, -1));
+        CHECK(dim::range(2, 6) + dim(-1) == dim::range(1, 5));  // a negative static is not "unbounded"
+        CHECK(dim::range(2, 6) - dim(1) == dim::range(1, 5));
         CHECK((dim::range(1, 8) + N).is_unknown());
         CHECK((dim::unknown() + dim(1)).is_unknown());
         CHECK(dim::unknown() * dim(0) == dim(0));

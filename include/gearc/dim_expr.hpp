@@ -288,15 +288,17 @@ private:
 
 namespace detail::dims {
 struct interval {
-    std::int64_t lo, hi;  // hi == -1: unbounded
+    std::int64_t lo, hi;
+    bool bounded;  // false: no upper bound (a range dim with hi -1)
 };
 inline std::optional<interval> interval_of(const dim& d) {
-    if (d.is_static()) return interval{d.value(), d.value()};
-    if (d.is_range()) return interval{d.lo(), d.hi()};
+    if (d.is_static()) return interval{d.value(), d.value(), true};
+    if (d.is_range()) return interval{d.lo(), d.hi(), d.hi() != -1};
     return std::nullopt;
 }
 inline dim from_interval(interval i) {
-    if (i.hi != -1 && i.lo == i.hi) return dim(i.lo);
+    if (!i.bounded) return dim::range(i.lo, -1);
+    if (i.lo == i.hi) return dim(i.lo);
     return dim::range(i.lo, i.hi);
 }
 /// Applies a monotone non-decreasing op to static/symbolic/range dims.
@@ -305,9 +307,8 @@ dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
     if (a.is_static() && b.is_static()) return dim(on_int(a.value(), b.value()));
     if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
         auto x = *interval_of(a), y = *interval_of(b);
-        std::int64_t lo = on_int(x.lo, y.lo);
-        std::int64_t hi = (x.hi == -1 || y.hi == -1) ? -1 : on_int(x.hi, y.hi);
-        return from_interval({lo, hi});
+        const bool bounded = x.bounded && y.bounded;
+        return from_interval({on_int(x.lo, y.lo), bounded ? on_int(x.hi, y.hi) : -1, bounded});
     }
     auto ea = dim_expr::of(a), eb = dim_expr::of(b);
     if (!ea || !eb) return dim::unknown();
@@ -329,8 +330,9 @@ dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
     if (a.is_static() && b.is_static()) return dim(a.value() - b.value());
     if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
         auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
-        if (x.hi == -1 || y.hi == -1) return dim::range(std::max<std::int64_t>(0, x.lo - (y.hi == -1 ? x.lo : y.hi)), -1);
-        return detail::dims::from_interval({x.lo - y.hi, x.hi - y.lo});
+        if (!y.bounded) return dim::unknown();  // a - (unbounded) has no lower bound
+        if (!x.bounded) return dim::range(std::max<std::int64_t>(0, x.lo - y.hi), -1);
+        return detail::dims::from_interval({x.lo - y.hi, x.hi - y.lo, true});
     }
     auto ea = dim_expr::of(a), eb = dim_expr::of(b);
     if (!ea || !eb) return dim::unknown();
@@ -347,9 +349,8 @@ dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
     if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
         auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
         if (y.lo <= 0) return dim::unknown();
-        std::int64_t lo = y.hi == -1 ? 0 : x.lo / y.hi;
-        std::int64_t hi = x.hi == -1 ? -1 : x.hi / y.lo;
-        return detail::dims::from_interval({lo, hi});
+        std::int64_t lo = y.bounded ? x.lo / y.hi : 0;
+        return detail::dims::from_interval({lo, x.bounded ? x.hi / y.lo : -1, x.bounded});
     }
     auto ea = dim_expr::of(a), eb = dim_expr::of(b);
     if (!ea || !eb) return dim::unknown();
@@ -366,8 +367,8 @@ dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
     if (a == b) return a;
     if ((a.is_static() || a.is_range()) && (b.is_static() || b.is_range())) {
         auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
-        std::int64_t hi = (x.hi == -1 || y.hi == -1) ? -1 : std::max(x.hi, y.hi);
-        return detail::dims::from_interval({std::max(x.lo, y.lo), hi});
+        const bool bounded = x.bounded && y.bounded;
+        return detail::dims::from_interval({std::max(x.lo, y.lo), bounded ? std::max(x.hi, y.hi) : -1, bounded});
     }
     return dim::unknown();
 }
@@ -376,8 +377,9 @@ dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
     if (a == b) return a;
     if ((a.is_static() || a.is_range()) && (b.is_static() || b.is_range())) {
         auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
-        std::int64_t hi = x.hi == -1 ? y.hi : (y.hi == -1 ? x.hi : std::min(x.hi, y.hi));
-        return detail::dims::from_interval({std::min(x.lo, y.lo), hi});
+        const bool bounded = x.bounded || y.bounded;
+        const std::int64_t hi = !x.bounded ? y.hi : (!y.bounded ? x.hi : std::min(x.hi, y.hi));
+        return detail::dims::from_interval({std::min(x.lo, y.lo), hi, bounded});
     }
     return dim::unknown();
 }

@@ -70,10 +70,14 @@ public:
         fail("input " + std::to_string(i) + (has_input(i) ? " ('" + std::string(input(i)->name()) + "') has an unknown rank"
                                                           : " is missing"));
     }
-    /// The constant data of input i (an initializer); nullptr when it is computed at run time.
+    /// The constant data of input i (an initializer or a Constant node's value); nullptr when computed at run time.
     [[nodiscard]] const tensor* input_const(std::size_t i) const noexcept {
         auto* v = input(i);
-        return v && v->initializer() ? &*v->initializer() : nullptr;
+        if (!v) return nullptr;
+        if (v->initializer()) return &*v->initializer();
+        if (const auto* p = v->producer(); p && p->op_type() == "Constant" && (p->domain().empty() || p->domain() == "ai.onnx"))
+            if (const auto* a = p->find_attr("value")) return a->template get_if<tensor>();
+        return nullptr;
     }
     /// The elements of a small integer input as dims (static, symbolic or unknown), flattened; nullptr when
     /// not known. Constants (int32/int64/bool up to max_value_elements) are covered as well.

@@ -154,8 +154,12 @@ struct infer_shapes {
             auto rule = rules.find_type(n->domain(), n->op_type());
             if (!rule) continue;
             infer_context<Traits> ic(*n, ctx.opset, values);
-            rule(ic);
-            if (auto vr = rules.find_value(n->domain(), n->op_type())) vr(ic);
+            try {
+                rule(ic);
+                if (auto vr = rules.find_value(n->domain(), n->op_type())) vr(ic);
+            } catch (const graph_error& e) {
+                ic.fail(e.message());  // e.g. an attribute of the wrong kind: still a GC4002 naming the node
+            }
             for (std::size_t i = 0; i < n->num_outputs(); ++i) {
                 auto* out = n->output(i);
                 if (!out || out->name().empty()) continue;
