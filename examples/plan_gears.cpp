@@ -1,5 +1,5 @@
 // plan_gears: loads an ONNX model, turns ATC-style gear options (or a MindSpore Lite config file) into
-// gears, and writes one input-specialised ONNX graph per gear. The demo runs it on the bundled model.
+// gears, compiles one static, memory-planned graph per gear, and writes each as ONNX. The demo runs it.
 //
 //   plan_gears --model=m.onnx --input_shape="x:-1,3,224,224" --dynamic_batch_size="1,4,8" --output=out/
 //   plan_gears --model=m.onnx --config=config.txt --output=out/
@@ -14,27 +14,23 @@
 
 namespace {
 
-// Binds one gear into a copy of the model: input shapes become static, and every symbolic dim the
-// gear fixes is replaced in the types the model records. (Full static shape inference is the
-// compile pipeline's job; this is what the options alone determine.)
-std::unique_ptr<gearc::graph> bind_gear(const gearc::graph& model, const gearc::gear& g) {
-    auto out = model.clone();
-    out->set_name(model.name() + "_gear" + std::to_string(g.index));
-    for (auto& v : out->values()) {
-        if (!v.type().has_shape()) continue;
-        auto t = v.type();
-        t.dims = t.dims->bind(g.bindings);
-        v.set_type(std::move(t));
-    }
-    for (auto* in : out->inputs())
-        if (const auto* s = g.find(in->name())) in->set_type(gearc::value_type::tensor_of(in->elem_type(), *s));
-    return out;
+std::size_t count_nodes(const gearc::graph& g) {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& node : g.nodes()) ++n;
+    return n;
+}
+
+std::string kib(std::size_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+    return buf;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"plan_gears: ATC-style gear options -> one specialised ONNX graph per gear"};
+    CLI::App app{"plan_gears: ATC-style gear options -> one compiled, static ONNX graph per gear"};
+    std::string fusion_switch_file;
     std::string model_path, output = "gears", config;
     gearc::gear_options opts;
     app.add_option("--model", model_path, "the ONNX model")->required();
@@ -45,6 +41,7 @@ int main(int argc, char** argv) {
     auto* batch = app.add_option("--dynamic_batch_size", opts.dynamic_batch_size, "e.g. \"1,2,4\"");
     auto* image = app.add_option("--dynamic_image_size", opts.dynamic_image_size, "e.g. \"224,224;448,448\"");
     auto* dims = app.add_option("--dynamic_dims", opts.dynamic_dims, "e.g. \"1,224;2,448\"");
+    app.add_option("--fusion_switch_file", fusion_switch_file, "fusions to switch off (\"Name:off\" lines or ATC's JSON)");
     (void)batch, (void)image, (void)dims;  // mutual exclusion is checked by gearc itself, with ATC's message
     CLI11_PARSE(app, argc, argv);
 
@@ -69,16 +66,29 @@ int main(int argc, char** argv) {
         auto gears = gearc::make_gear_set(*model, opts);
         std::printf("\n%s\n", gears.to_string().c_str());
 
+        gearc::compile_options copts;
+        if (!fusion_switch_file.empty()) copts.disabled_fusions = gearc::passes::load_fusion_switches(fusion_switch_file);
+        auto compiled = gearc::compile(*model, gears, copts);
+        std::printf("\ncompiled %zu gear(s) in %.1f ms (gear-independent passes %.1f ms, once): %zu -> %zu nodes\n",
+                    compiled.size(), compiled.total_ms(), compiled.generic_ms(), model->num_nodes(),
+                    count_nodes(compiled.generic_graph()));
+        std::printf("%-5s %-28s %6s %12s %14s %9s\n", "gear", "inputs", "nodes", "arena", "sum of tensors", "in-place");
         std::filesystem::create_directories(output);
-        for (const auto& g : gears) {
-            auto bound = bind_gear(*model, g);
-            gearc::verify_or_throw(*bound);
-            auto path = (std::filesystem::path(output) / ("gear_" + std::to_string(g.index) + ".onnx")).string();
-            gearc::onnx::save(*bound, path);
-            std::printf("gear %zu -> %s\n", g.index, path.c_str());
+        for (const auto& p : compiled.plans()) {
+            std::string ins;
+            for (const auto& [name, s] : p.info.shapes) ins += (ins.empty() ? "" : ";") + name + ":" + s.to_string();
+            std::printf("%-5zu %-28s %6zu %12s %14s %9zu\n", p.info.index, ins.c_str(), count_nodes(*p.graph),
+                        kib(p.memory.arena_bytes).c_str(), kib(p.memory.naive_bytes).c_str(), p.memory.in_place);
+            auto path = (std::filesystem::path(output) / ("gear_" + std::to_string(p.info.index) + ".onnx")).string();
+            auto copy = p.graph->clone();
+            copy->set_name(model->name() + "_gear" + std::to_string(p.info.index));
+            gearc::onnx::save(*copy, path);
         }
+        std::printf("weights held once for all gears: %s\nwrote %s/gear_<i>.onnx\n", kib(compiled.weight_bytes()).c_str(),
+                    output.c_str());
         return 0;
     } catch (const gearc::error& e) {
+        std::fflush(stdout);  // what was printed so far comes before the error
         std::fprintf(stderr, "%s\n", e.report().c_str());
         return 1;
     }

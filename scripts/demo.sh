@@ -3,8 +3,10 @@
 # (inputs x[N,3,H,W]) with ATC-style options, as a user coming from ATC would:
 #   1. dynamic batch: --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8"   -> 3 gears
 #   2. dynamic image size from a MindSpore Lite config file                        -> 2 gears
-#   3. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
-# Each gear is written as an ONNX model with static input shapes and checked with onnx.checker.
+#   3. a fusion switch file (ATC's JSON form) that turns Conv+BatchNormalization folding off
+#   4. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
+# plan_gears compiles every gear (shape inference, folding, fusions, memory planning) and writes each
+# compiled, fully static gear graph as ONNX; onnx.checker checks them all.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -36,7 +38,18 @@ set -x
 { set +x; } 2>/dev/null
 
 echo
-echo "== 3. one profile only: ATC refuses it with E10035"
+echo "== 3. the same batch gears with Conv+BatchNormalization folding switched off"
+cat >"$out/fusion_switch.cfg" <<'CFG'
+{"Switch": {"GraphFusion": {"ConvBatchNormFusion": "off"}}}
+CFG
+cat "$out/fusion_switch.cfg"
+set -x
+"$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8" \
+  --fusion_switch_file="$out/fusion_switch.cfg" --output="$out/no_bn_fusion"
+{ set +x; } 2>/dev/null
+
+echo
+echo "== 4. one profile only: ATC refuses it with E10035"
 set -x
 if "$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="2" --output="$out/bad"; then
   { set +x; } 2>/dev/null; echo "expected a failure"; exit 1
@@ -53,7 +66,11 @@ for f in files:
     m = onnx.load(f)
     onnx.checker.check_model(m, full_check=True)
     shp = [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim]
-    print(f"  ok  {f[len(sys.argv[1]) + 1:]}  x={shp}")
-assert len(files) == 5, files
+    # every value of a compiled gear has a static shape, recorded in the file
+    for vi in list(m.graph.value_info) + list(m.graph.output):
+        assert all(d.HasField("dim_value") for d in vi.type.tensor_type.shape.dim), (f, vi.name)
+    ops = sorted({(n.domain or "ai.onnx") + ":" + n.op_type for n in m.graph.node})
+    print(f"  ok  {f[len(sys.argv[1]) + 1:]}  x={shp}  ops={' '.join(o.split(':')[1] for o in ops)}")
+assert len(files) == 8, files
 PY
 echo "demo done: outputs in out/demo/"

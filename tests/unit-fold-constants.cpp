@@ -2,8 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <gearc/gearc.hpp>
-#include <gearc/passes/evaluate.hpp>
-#include <gearc/passes/fold_constants.hpp>
 
 #include "test_support.hpp"
 

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <gearc/frontend/onnx.hpp>
-#include <gearc/passes/evaluate.hpp>
+#include <gearc/gearc.hpp>  // everything (the single-header build sees only this)
 
 #include "test_support.hpp"
 

@@ -944,7 +944,7 @@ TEST_CASE("domains: an unknown domain is GC1004 naming the domain and the node")
     op->set_version(1);
     CHECK(error_of([&] { (void)load_proto(m); }) ==
           "GC1004: model [<memory>]: node Relu 'relu' of graph 'g' uses the operator domain 'com.microsoft', which gearc does not "
-          "know (it knows '', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.preview.training')");
+          "know (it knows '', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.preview.training', 'ai.gearc')");
     // an unused import of an unknown domain
     auto m2 = relu_model();
     auto* op2 = m2.add_opset_import();
@@ -952,7 +952,7 @@ TEST_CASE("domains: an unknown domain is GC1004 naming the domain and the node")
     op2->set_version(1);
     CHECK(error_of([&] { (void)load_proto(m2); }) ==
           "GC1004: model [<memory>]: the model imports opset 1 of the operator domain 'org.pytorch.aten', which gearc does not "
-          "know (it knows '', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.preview.training')");
+          "know (it knows '', 'ai.onnx', 'ai.onnx.ml', 'ai.onnx.preview.training', 'ai.gearc')");
     // the caller may declare domains it handles itself
     gearc::onnx::load_options opts;
     opts.extra_domains = {"com.microsoft"};

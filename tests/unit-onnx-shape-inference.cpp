@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <gearc/frontend/onnx.hpp>
-#include <gearc/passes/infer_shapes.hpp>
+#include <gearc/gearc.hpp>  // everything (the single-header build sees only this)
 
 #include <onnx/onnx_pb.h>
 

@@ -1,8 +1,7 @@
 // The pass machinery (pipeline, fixed_point, pass_manager) and symbolic dim arithmetic.
 #include <doctest/doctest.h>
 
-#include <gearc/dim_expr.hpp>
-#include <gearc/passes/pass.hpp>
+#include <gearc/gearc.hpp>  // everything (the single-header build sees only this)
 
 #include "test_support.hpp"
 

@@ -1,7 +1,7 @@
 // Tests of passes::plan_memory: liveness, in-place reuse, arena sizes, check_plan, and random graphs.
 #include "test_support.hpp"
 
-#include <gearc/passes/plan_memory.hpp>
+#include <gearc/gearc.hpp>  // everything (the single-header build sees only this)
 
 #include <algorithm>
 #include <cstddef>

@@ -2,7 +2,6 @@
 #include <doctest/doctest.h>
 
 #include <gearc/gearc.hpp>
-#include <gearc/passes/infer_shapes.hpp>
 
 #include <cstdint>
 #include <limits>

@@ -1,4 +1,4 @@
-// gearc's umbrella header: the IR, the verifier, errors and gear options (everything but the ONNX front end).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes and compile() (everything but the ONNX front end).
 #pragma once
 
 #include <gearc/detail/abi_macros.hpp>
@@ -18,3 +18,9 @@
 #include <gearc/gear_set.hpp>
 #include <gearc/gear_options.hpp>
 #include <gearc/config_file.hpp>
+#include <gearc/dim_expr.hpp>
+#include <gearc/passes/pass.hpp>
+#include <gearc/passes/infer_shapes.hpp>
+#include <gearc/passes/fusion_switch.hpp>
+#include <gearc/passes/registry.hpp>
+#include <gearc/compile.hpp>

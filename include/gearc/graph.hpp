@@ -414,6 +414,12 @@ private:
         return raw;
     }
 
+    friend node_t;
+    void node_renamed(node_t* n, const string_type& old) {
+        if (auto it = node_names_.find(old); it != node_names_.end() && it->second == n) node_names_.erase(it);
+        if (!n->name_.empty()) node_names_.try_emplace(n->name_, n);
+    }
+
     typename std::list<std::unique_ptr<node_t>>::iterator position_of(node_t* n) {
         if (!n || n->owner_ != this)
             throw graph_error(errc::graph_misuse, "node " + (n ? n->describe() : std::string("<null>")) + " is not in graph '" +

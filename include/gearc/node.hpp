@@ -35,7 +35,11 @@ public:
     [[nodiscard]] const string_type& op_type() const noexcept { return op_type_; }
     [[nodiscard]] const string_type& domain() const noexcept { return domain_; }
     [[nodiscard]] const string_type& name() const noexcept { return name_; }
-    void set_name(string_type n) { name_ = std::move(n); }
+    /// Renames the node; the graph's name index follows.
+    void set_name(string_type n) {
+        string_type old = std::exchange(name_, std::move(n));
+        if (owner_) owner_->node_renamed(this, old);
+    }
     void set_op_type(string_type op) { op_type_ = std::move(op); }
     void set_domain(string_type d) { domain_ = std::move(d); }
     [[nodiscard]] graph_type* owner() const noexcept { return owner_; }

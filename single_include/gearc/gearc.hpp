@@ -3,7 +3,7 @@
 #pragma once
 #define GEARC_SINGLE_HEADER 1
 // ---- begin gearc/gearc.hpp ----
-// gearc's umbrella header: the IR, the verifier, errors and gear options (everything but the ONNX front end).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes and compile() (everything but the ONNX front end).
 
 // ---- begin gearc/detail/abi_macros.hpp ----
 // The version numbers and the macros that open and close gearc's versioned namespace.
@@ -106,6 +106,12 @@ inline constexpr std::string_view graph_invariant = "GC2001";        // the veri
 inline constexpr std::string_view graph_misuse = "GC2002";           // an IR call that would break an invariant
 // config files
 inline constexpr std::string_view config_syntax = "GC3001";          // a config file that cannot be parsed
+// compile pipeline
+inline constexpr std::string_view unsupported_operator = "GC4001";   // operators gearc cannot compile (all listed)
+inline constexpr std::string_view shape_inference = "GC4002";        // a node's input shapes/attributes are inconsistent
+inline constexpr std::string_view fusion_switch = "GC4003";          // a fusion switch file that is malformed or names unknown fusions
+inline constexpr std::string_view not_static = "GC4004";             // a gear graph still has a dynamic shape or shape arithmetic
+inline constexpr std::string_view constant_folding = "GC4005";       // evaluating a constant subgraph failed
 }  // namespace errc
 
 /// Base of every exception gearc throws. `what()` is "CODE: message"; `solution()` says how to fix it.
@@ -145,6 +151,12 @@ public:
 
 /// A model file could not be read, written or represented.
 class model_error : public error {
+public:
+    using error::error;
+};
+
+/// The compile pipeline could not compile the graph (unsupported operators, inconsistent shapes, bad switches).
+class compile_error : public error {
 public:
     using error::error;
 };
@@ -904,7 +916,11 @@ public:
     [[nodiscard]] const string_type& op_type() const noexcept { return op_type_; }
     [[nodiscard]] const string_type& domain() const noexcept { return domain_; }
     [[nodiscard]] const string_type& name() const noexcept { return name_; }
-    void set_name(string_type n) { name_ = std::move(n); }
+    /// Renames the node; the graph's name index follows.
+    void set_name(string_type n) {
+        string_type old = std::exchange(name_, std::move(n));
+        if (owner_) owner_->node_renamed(this, old);
+    }
     void set_op_type(string_type op) { op_type_ = std::move(op); }
     void set_domain(string_type d) { domain_ = std::move(d); }
     [[nodiscard]] graph_type* owner() const noexcept { return owner_; }
@@ -1476,6 +1492,12 @@ private:
         raw->self_ = nodes_.insert(pos, std::move(n));
         if (!raw->name_.empty()) node_names_.try_emplace(raw->name_, raw);  // ONNX tolerates duplicate node names
         return raw;
+    }
+
+    friend node_t;
+    void node_renamed(node_t* n, const string_type& old) {
+        if (auto it = node_names_.find(old); it != node_names_.end() && it->second == n) node_names_.erase(it);
+        if (!n->name_.empty()) node_names_.try_emplace(n->name_, n);
     }
 
     typename std::list<std::unique_ptr<node_t>>::iterator position_of(node_t* n) {
@@ -3348,4 +3370,7813 @@ inline void translate_dynamic_dims(gear_options& o, const std::vector<input_shap
 
 GEARC_END_NAMESPACE
 // ---- end gearc/config_file.hpp ----
+// ---- begin gearc/dim_expr.hpp ----
+// Symbolic dimension arithmetic: dims derived from symbols (N*C, floor((H+1)/2)) as canonical expressions.
+
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+/// A polynomial with integer coefficients over atoms. An atom is a model symbol ("N") or an opaque
+/// integer division of two expressions ("floor((H+1)/2)"). A derived dim is a `dim::symbol` whose name
+/// is the canonical text of its expression, so dims stay plain values and equal expressions compare equal.
+/// Binding evaluates the expression, so `shape::bind` and `bind_dim` fix derived dims along with their symbols.
+class dim_expr {
+public:
+    using monomial = std::vector<std::string>;  // sorted atom texts, repeated for powers
+
+    dim_expr() = default;
+    explicit dim_expr(std::int64_t c) {
+        if (c) terms_[{}] = c;
+    }
+    [[nodiscard]] static dim_expr atom(std::string text) {
+        dim_expr e;
+        e.terms_[{std::move(text)}] = 1;
+        return e;
+    }
+    /// The expression of a static or symbolic dim; nullopt for unknown and range dims.
+    [[nodiscard]] static std::optional<dim_expr> of(const dim& d) {
+        if (d.is_static()) return dim_expr(d.value());
+        if (!d.is_symbol()) return std::nullopt;
+        if (is_identifier(d.name())) return atom(d.name());
+        parser p{d.name(), 0};
+        if (auto e = p.parse_all()) return e;
+        return atom(quote(d.name()));  // a dim_param that is no expression: an opaque symbol
+    }
+
+    [[nodiscard]] bool is_constant() const noexcept { return terms_.empty() || (terms_.size() == 1 && terms_.begin()->first.empty()); }
+    [[nodiscard]] std::int64_t constant() const noexcept {
+        auto it = terms_.find({});
+        return it == terms_.end() ? 0 : it->second;
+    }
+
+    friend dim_expr operator+(const dim_expr& a, const dim_expr& b) {
+        dim_expr r = a;
+        for (const auto& [m, c] : b.terms_) r.add_term(m, c);
+        return r;
+    }
+    friend dim_expr operator-(const dim_expr& a, const dim_expr& b) {
+        dim_expr r = a;
+        for (const auto& [m, c] : b.terms_) r.add_term(m, -c);
+        return r;
+    }
+    friend dim_expr operator*(const dim_expr& a, const dim_expr& b) {
+        dim_expr r;
+        for (const auto& [ma, ca] : a.terms_)
+            for (const auto& [mb, cb] : b.terms_) {
+                monomial m = ma;
+                m.insert(m.end(), mb.begin(), mb.end());
+                std::sort(m.begin(), m.end());
+                r.add_term(m, ca * cb);
+            }
+        return r;
+    }
+    /// floor(a / b), simplified when b divides every term of a exactly.
+    [[nodiscard]] static dim_expr floor_div(const dim_expr& a, const dim_expr& b) {
+        if (b.is_constant() && b.constant() == 1) return a;
+        if (a.is_constant() && b.is_constant() && b.constant() != 0) return dim_expr(floor_div_int(a.constant(), b.constant()));
+        if (auto q = exact_div(a, b)) return *q;
+        return atom("floor(" + a.paren_text() + "/" + b.paren_text() + ")");
+    }
+    /// ceil(a / b) = floor((a + b - 1) / b) for positive b.
+    [[nodiscard]] static dim_expr ceil_div(const dim_expr& a, const dim_expr& b) {
+        if (auto q = exact_div(a, b)) return *q;
+        return floor_div(a + b - dim_expr(1), b);
+    }
+
+    /// The value under `b`; nullopt when an atom is unbound.
+    [[nodiscard]] std::optional<std::int64_t> evaluate(const symbol_bindings& b) const {
+        std::int64_t sum = 0;
+        for (const auto& [m, c] : terms_) {
+            std::int64_t prod = c;
+            for (const auto& a : m) {
+                auto v = evaluate_atom(a, b);
+                if (!v) return std::nullopt;
+                prod *= *v;
+            }
+            sum += prod;
+        }
+        return sum;
+    }
+
+    /// Canonical text: terms in a fixed order, "2*H*W+C-1".
+    [[nodiscard]] std::string text() const {
+        if (terms_.empty()) return "0";
+        std::string out;
+        // non-constant terms first (map order), the constant last
+        for (const auto& [m, c] : terms_) {
+            if (m.empty()) continue;
+            std::string t;
+            std::int64_t mag = c < 0 ? -c : c;
+            if (mag != 1) t = std::to_string(mag);
+            for (const auto& a : m) {
+                if (!t.empty()) t += '*';
+                t += a;
+            }
+            out += c < 0 ? "-" : (out.empty() ? "" : "+");
+            out += t;
+        }
+        if (auto k = constant(); k != 0) {
+            out += k < 0 ? "-" : (out.empty() ? "" : "+");
+            out += std::to_string(k < 0 ? -k : k);
+        }
+        return out;
+    }
+
+    /// As a dim: a static value when constant, else a symbol named by the canonical text.
+    [[nodiscard]] dim to_dim() const {
+        if (is_constant()) return dim(constant());
+        return dim::symbol(text());
+    }
+
+    friend bool operator==(const dim_expr& a, const dim_expr& b) { return a.terms_ == b.terms_; }
+
+private:
+    static bool is_identifier(std::string_view s) {
+        if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+        for (char ch : s)
+            if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '.' || ch == ':')) return false;
+        return s != "floor";
+    }
+    static std::string quote(std::string_view s) { return "`" + std::string(s) + "`"; }
+    static std::int64_t floor_div_int(std::int64_t a, std::int64_t b) {
+        std::int64_t q = a / b;
+        if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+        return q;
+    }
+
+    [[nodiscard]] std::string paren_text() const {
+        auto t = text();
+        return terms_.size() <= 1 && (terms_.empty() || terms_.begin()->second > 0) && t.find('*') == std::string::npos ? t : "(" + t + ")";
+    }
+
+    void add_term(const monomial& m, std::int64_t c) {
+        if (!c) return;
+        auto& slot = terms_[m];
+        slot += c;
+        if (!slot) terms_.erase(m);
+    }
+
+    /// a / b when b is a single monomial dividing each term of a (coefficient and atoms).
+    static std::optional<dim_expr> exact_div(const dim_expr& a, const dim_expr& b) {
+        if (b.terms_.size() != 1) return std::nullopt;
+        const auto& [bm, bc] = *b.terms_.begin();
+        if (bc == 0) return std::nullopt;
+        dim_expr r;
+        for (const auto& [m, c] : a.terms_) {
+            if (c % bc != 0) return std::nullopt;
+            monomial rest = m;
+            for (const auto& atom_text : bm) {
+                auto it = std::find(rest.begin(), rest.end(), atom_text);
+                if (it == rest.end()) return std::nullopt;
+                rest.erase(it);
+            }
+            r.add_term(rest, c / bc);
+        }
+        return r;
+    }
+
+    static std::optional<std::int64_t> evaluate_atom(const std::string& a, const symbol_bindings& b) {
+        if (!a.empty() && a.front() == '`') {
+            auto it = b.find(std::string_view(a).substr(1, a.size() - 2));
+            if (it == b.end()) return std::nullopt;
+            return it->second;
+        }
+        if (a.rfind("floor(", 0) == 0) {
+            parser q{a, 6};
+            auto num = q.parse_factor_or_group();
+            if (!num || q.pos >= a.size() || a[q.pos] != '/') return std::nullopt;
+            ++q.pos;
+            auto den = q.parse_factor_or_group();
+            if (!den) return std::nullopt;
+            auto nv = num->evaluate(b), dv = den->evaluate(b);
+            if (!nv || !dv || *dv == 0) return std::nullopt;
+            return floor_div_int(*nv, *dv);
+        }
+        auto it = b.find(a);
+        if (it == b.end()) return std::nullopt;
+        return it->second;
+    }
+
+    /// Parses the canonical text back (the dims carry text, not trees).
+    struct parser {
+        std::string_view s;
+        std::size_t pos;
+
+        std::optional<dim_expr> parse_all() {
+            auto e = parse_sum();
+            if (!e || pos != s.size()) return std::nullopt;
+            return e;
+        }
+        std::optional<dim_expr> parse_sum() {
+            bool neg = false;
+            if (pos < s.size() && s[pos] == '-') {
+                neg = true;
+                ++pos;
+            }
+            auto e = parse_product();
+            if (!e) return std::nullopt;
+            if (neg) e = dim_expr(0) - *e;
+            while (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+                char op = s[pos++];
+                auto t = parse_product();
+                if (!t) return std::nullopt;
+                e = op == '+' ? *e + *t : *e - *t;
+            }
+            return e;
+        }
+        std::optional<dim_expr> parse_product() {
+            auto e = parse_factor_or_group();
+            if (!e) return std::nullopt;
+            while (pos < s.size() && s[pos] == '*') {
+                ++pos;
+                auto f = parse_factor_or_group();
+                if (!f) return std::nullopt;
+                e = *e * *f;
+            }
+            return e;
+        }
+        std::optional<dim_expr> parse_factor_or_group() {
+            if (pos >= s.size()) return std::nullopt;
+            char ch = s[pos];
+            if (ch == '(') {
+                ++pos;
+                auto e = parse_sum();
+                if (!e || pos >= s.size() || s[pos] != ')') return std::nullopt;
+                ++pos;
+                return e;
+            }
+            if (std::isdigit(static_cast<unsigned char>(ch))) {
+                std::int64_t v = 0;
+                while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+                    if (v > (std::numeric_limits<std::int64_t>::max() - 9) / 10) return std::nullopt;
+                    v = v * 10 + (s[pos++] - '0');
+                }
+                return dim_expr(v);
+            }
+            if (ch == '`') {
+                auto end = s.find('`', pos + 1);
+                if (end == std::string_view::npos) return std::nullopt;
+                auto text = std::string(s.substr(pos, end - pos + 1));
+                pos = end + 1;
+                return atom(std::move(text));
+            }
+            if (s.substr(pos, 6) == "floor(") {
+                pos += 6;
+                auto num = parse_factor_or_group();
+                if (!num || pos >= s.size() || s[pos] != '/') return std::nullopt;
+                ++pos;
+                auto den = parse_factor_or_group();
+                if (!den || pos >= s.size() || s[pos] != ')') return std::nullopt;
+                ++pos;
+                return floor_div(*num, *den);
+            }
+            std::size_t start = pos;
+            while (pos < s.size() && (std::isalnum(static_cast<unsigned char>(s[pos])) || s[pos] == '_' || s[pos] == '.' || s[pos] == ':'))
+                ++pos;
+            if (start == pos) return std::nullopt;
+            return atom(std::string(s.substr(start, pos - start)));
+        }
+    };
+
+    std::map<monomial, std::int64_t> terms_;  // monomial -> coefficient; {} is the constant
+};
+
+// ---- arithmetic on dims: static, symbolic (expressions), range (intervals), unknown ----
+
+namespace detail::dims {
+struct interval {
+    std::int64_t lo, hi;
+    bool bounded;  // false: no upper bound (a range dim with hi -1)
+};
+inline std::optional<interval> interval_of(const dim& d) {
+    if (d.is_static()) return interval{d.value(), d.value(), true};
+    if (d.is_range()) return interval{d.lo(), d.hi(), d.hi() != -1};
+    return std::nullopt;
+}
+inline dim from_interval(interval i) {
+    if (!i.bounded) return dim::range(i.lo, -1);
+    if (i.lo == i.hi) return dim(i.lo);
+    return dim::range(i.lo, i.hi);
+}
+/// Applies a monotone non-decreasing op to static/symbolic/range dims.
+template <class Exprs, class Ints>
+dim apply(const dim& a, const dim& b, Exprs on_expr, Ints on_int) {
+    if (a.is_static() && b.is_static()) return dim(on_int(a.value(), b.value()));
+    if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
+        auto x = *interval_of(a), y = *interval_of(b);
+        const bool bounded = x.bounded && y.bounded;
+        return from_interval({on_int(x.lo, y.lo), bounded ? on_int(x.hi, y.hi) : -1, bounded});
+    }
+    auto ea = dim_expr::of(a), eb = dim_expr::of(b);
+    if (!ea || !eb) return dim::unknown();
+    return on_expr(*ea, *eb).to_dim();
+}
+}  // namespace detail::dims
+
+[[nodiscard]] inline dim operator+(const dim& a, const dim& b) {
+    return detail::dims::apply(a, b, [](const dim_expr& x, const dim_expr& y) { return x + y; },
+                               [](std::int64_t x, std::int64_t y) { return x + y; });
+}
+[[nodiscard]] inline dim operator*(const dim& a, const dim& b) {
+    if ((a.is_static() && a.value() == 0) || (b.is_static() && b.value() == 0)) return dim(0);
+    return detail::dims::apply(a, b, [](const dim_expr& x, const dim_expr& y) { return x * y; },
+                               [](std::int64_t x, std::int64_t y) { return x * y; });
+}
+/// a - b. For ranges the interval is [a.lo - b.hi, a.hi - b.lo].
+[[nodiscard]] inline dim operator-(const dim& a, const dim& b) {
+    if (a.is_static() && b.is_static()) return dim(a.value() - b.value());
+    if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
+        auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
+        if (!y.bounded) return dim::unknown();  // a - (unbounded) has no lower bound
+        if (!x.bounded) return dim::range(std::max<std::int64_t>(0, x.lo - y.hi), -1);
+        return detail::dims::from_interval({x.lo - y.hi, x.hi - y.lo, true});
+    }
+    auto ea = dim_expr::of(a), eb = dim_expr::of(b);
+    if (!ea || !eb) return dim::unknown();
+    return (*ea - *eb).to_dim();
+}
+/// floor(a / b) for b > 0.
+[[nodiscard]] inline dim floor_div(const dim& a, const dim& b) {
+    if (b.is_static() && b.value() <= 0) return dim::unknown();
+    if (a.is_static() && b.is_static()) {
+        std::int64_t q = a.value() / b.value();
+        if (a.value() % b.value() != 0 && a.value() < 0) --q;
+        return dim(q);
+    }
+    if ((a.is_range() || b.is_range()) && !a.is_symbol() && !b.is_symbol() && !a.is_unknown() && !b.is_unknown()) {
+        auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
+        if (y.lo <= 0) return dim::unknown();
+        std::int64_t lo = y.bounded ? x.lo / y.hi : 0;
+        return detail::dims::from_interval({lo, x.bounded ? x.hi / y.lo : -1, x.bounded});
+    }
+    auto ea = dim_expr::of(a), eb = dim_expr::of(b);
+    if (!ea || !eb) return dim::unknown();
+    return dim_expr::floor_div(*ea, *eb).to_dim();
+}
+/// ceil(a / b) for b > 0.
+[[nodiscard]] inline dim ceil_div(const dim& a, const dim& b) {
+    if (a.is_static() && b.is_static() && b.value() > 0) return dim((a.value() + b.value() - 1) / b.value());
+    if (auto ea = dim_expr::of(a), eb = dim_expr::of(b); ea && eb) return dim_expr::ceil_div(*ea, *eb).to_dim();
+    return floor_div(a + b - dim(1), b);
+}
+/// max(a, b) on dims; symbolic only when equal.
+[[nodiscard]] inline dim max_dim(const dim& a, const dim& b) {
+    if (a == b) return a;
+    if ((a.is_static() || a.is_range()) && (b.is_static() || b.is_range())) {
+        auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
+        const bool bounded = x.bounded && y.bounded;
+        return detail::dims::from_interval({std::max(x.lo, y.lo), bounded ? std::max(x.hi, y.hi) : -1, bounded});
+    }
+    return dim::unknown();
+}
+/// min(a, b) on dims; symbolic only when equal.
+[[nodiscard]] inline dim min_dim(const dim& a, const dim& b) {
+    if (a == b) return a;
+    if ((a.is_static() || a.is_range()) && (b.is_static() || b.is_range())) {
+        auto x = *detail::dims::interval_of(a), y = *detail::dims::interval_of(b);
+        const bool bounded = x.bounded || y.bounded;
+        const std::int64_t hi = !x.bounded ? y.hi : (!y.bounded ? x.hi : std::min(x.hi, y.hi));
+        return detail::dims::from_interval({std::min(x.lo, y.lo), hi, bounded});
+    }
+    return dim::unknown();
+}
+/// The product of dims (1 for none).
+[[nodiscard]] inline dim product(const std::vector<dim>& ds, std::size_t first = 0, std::size_t last = std::size_t(-1)) {
+    dim p(1);
+    for (std::size_t i = first; i < std::min(last, ds.size()); ++i) p = p * ds[i];
+    return p;
+}
+/// The value of `d` under `b`: static when every symbol it uses is bound, else `d` unchanged.
+[[nodiscard]] inline dim bind_dim(const dim& d, const symbol_bindings& b) {
+    if (!d.is_symbol()) return d;
+    if (auto it = b.find(d.name()); it != b.end()) return dim(it->second);
+    if (auto e = dim_expr::of(d))
+        if (auto v = e->evaluate(b)) return dim(*v);
+    return d;
+}
+/// `s` with every dim bound (derived dims too).
+[[nodiscard]] inline shape bind_shape(const shape& s, const symbol_bindings& b) {
+    std::vector<dim> out;
+    out.reserve(s.rank());
+    for (const auto& d : s) out.push_back(bind_dim(d, b));
+    return shape(std::move(out));
+}
+
+GEARC_END_NAMESPACE
+// ---- end gearc/dim_expr.hpp ----
+// ---- begin gearc/passes/pass.hpp ----
+// Passes: any type with `bool run(graph&, pass_context&)` is a pass; pipeline<...>, fixed_point<...>, pass_manager.
+
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+/// What passes share while they run over one graph: the gear being specialised (if any), which fusions
+/// are switched off, limits, and counters that say what each pass did (the compile report reads them).
+struct pass_context {
+    std::int64_t opset = 17;              ///< the graph's ai.onnx opset
+    symbol_bindings bindings;             ///< the gear's symbol values; empty on the generic graph
+    bool specialising = false;            ///< true in the per-gear phase (every input shape static)
+    std::set<std::string, std::less<>> disabled_fusions;  ///< fusion names switched off (see fusion_switches)
+    std::size_t max_fold_bytes = std::size_t(64) << 20;   ///< constant folding leaves larger results unfolded
+    std::map<std::string, std::size_t, std::less<>> stats;  ///< "pass.what" -> count
+
+    [[nodiscard]] bool fusion_enabled(std::string_view name) const { return !disabled_fusions.count(name); }
+    void count(std::string_view what, std::size_t n = 1) {
+        auto it = stats.find(what);
+        if (it == stats.end()) it = stats.emplace(std::string(what), 0).first;
+        it->second += n;
+    }
+    [[nodiscard]] std::size_t counter(std::string_view what) const {
+        auto it = stats.find(what);
+        return it == stats.end() ? 0 : it->second;
+    }
+};
+
+/// A pass over graphs of type G: `run` returns whether it changed the graph.
+template <class P, class G = graph>
+concept pass_for = requires(P& p, G& g, pass_context& c) {
+    { p.run(g, c) } -> std::convertible_to<bool>;
+};
+
+/// A pass's name: its `static constexpr std::string_view name`, else "pass".
+template <class P>
+[[nodiscard]] constexpr std::string_view pass_name() noexcept {
+    if constexpr (requires { P::name; }) return P::name;
+    else return "pass";
+}
+
+/// Runs `Passes` in order, once each; itself a pass.
+template <class... Passes>
+struct pipeline {
+    static constexpr std::string_view name = "pipeline";
+    std::tuple<Passes...> passes;
+
+    template <class G>
+    bool run(G& g, pass_context& ctx) {
+        bool changed = false;
+        std::apply([&](auto&... p) { ((changed = static_cast<bool>(p.run(g, ctx)) || changed), ...); }, passes);
+        return changed;
+    }
+};
+
+/// Repeats `Pass` until it reports no change (at most MaxIterations times); itself a pass.
+template <class Pass, std::size_t MaxIterations = 16>
+struct fixed_point {
+    static constexpr std::string_view name = pass_name<Pass>();
+    Pass pass;
+
+    template <class G>
+    bool run(G& g, pass_context& ctx) {
+        bool any = false;
+        for (std::size_t i = 0; i < MaxIterations; ++i) {
+            if (!pass.run(g, ctx)) break;
+            any = true;
+        }
+        return any;
+    }
+};
+
+/// A run-time list of passes (type-erased), for pipelines chosen by configuration or by name.
+template <class G = graph>
+class basic_pass_manager {
+public:
+    basic_pass_manager() = default;
+    basic_pass_manager(basic_pass_manager&&) noexcept = default;
+    basic_pass_manager& operator=(basic_pass_manager&&) noexcept = default;
+
+    template <class P>
+        requires pass_for<P, G>
+    basic_pass_manager& add(P p = {}) {
+        passes_.push_back(std::make_unique<model<P>>(std::move(p)));
+        return *this;
+    }
+    /// Runs the passes in order; with `until_fixed_point`, repeats the whole list until nothing changes.
+    bool run(G& g, pass_context& ctx, bool until_fixed_point = false, std::size_t max_iterations = 16) {
+        bool any = false;
+        for (std::size_t it = 0; it < (until_fixed_point ? max_iterations : 1); ++it) {
+            bool changed = false;
+            for (auto& p : passes_) changed = p->run(g, ctx) || changed;
+            any = any || changed;
+            if (!changed) break;
+        }
+        return any;
+    }
+    [[nodiscard]] std::vector<std::string_view> names() const {
+        std::vector<std::string_view> out;
+        for (const auto& p : passes_) out.push_back(p->name());
+        return out;
+    }
+    [[nodiscard]] std::size_t size() const noexcept { return passes_.size(); }
+    [[nodiscard]] bool empty() const noexcept { return passes_.empty(); }
+
+private:
+    struct concept_t {
+        virtual ~concept_t() = default;
+        virtual bool run(G& g, pass_context& ctx) = 0;
+        [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+    };
+    template <class P>
+    struct model final : concept_t {
+        explicit model(P p) : pass(std::move(p)) {}
+        bool run(G& g, pass_context& ctx) override { return static_cast<bool>(pass.run(g, ctx)); }
+        [[nodiscard]] std::string_view name() const noexcept override { return pass_name<P>(); }
+        P pass;
+    };
+    std::vector<std::unique_ptr<concept_t>> passes_;
+};
+
+using pass_manager = basic_pass_manager<graph>;
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/pass.hpp ----
+// ---- begin gearc/passes/infer_shapes.hpp ----
+// Shape and dtype inference over a whole graph (symbolic or static), with shape-value propagation.
+
+// ---- begin gearc/passes/infer_context.hpp ----
+// What a shape rule sees of one node (input types, constants, symbolic shape values) and how it reports outputs.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// Symbolic element values of small integer tensors (shape arithmetic): value -> its elements, flattened.
+template <class Traits>
+using shape_value_map = std::unordered_map<const basic_value<Traits>*, std::vector<dim>>;
+
+/// The view a shape rule gets of one node. Rules read inputs and attributes, then call set_output (and,
+/// for shape arithmetic, set_output_value) for each output; `fail` reports an inconsistency naming the node.
+template <class Traits>
+class infer_context {
+public:
+    using node_t = basic_node<Traits>;
+    using value_t = basic_value<Traits>;
+    static constexpr std::size_t max_value_elements = 64;  ///< larger int tensors are not tracked as shape values
+
+    infer_context(const node_t& n, std::int64_t opset, const shape_value_map<Traits>& values)
+        : node_(n), opset_(opset), values_(values), outputs_(n.num_outputs()), output_values_(n.num_outputs()) {}
+
+    [[nodiscard]] const node_t& node() const noexcept { return node_; }
+    [[nodiscard]] std::int64_t opset() const noexcept { return opset_; }
+
+    // ---- inputs ----
+    [[nodiscard]] std::size_t num_inputs() const noexcept { return node_.num_inputs(); }
+    /// Whether optional input i is given (present and not the empty name).
+    [[nodiscard]] bool has_input(std::size_t i) const noexcept {
+        auto* v = node_.input(i);
+        return v && !v->name().empty();
+    }
+    [[nodiscard]] const value_t* input(std::size_t i) const noexcept { return has_input(i) ? node_.input(i) : nullptr; }
+    [[nodiscard]] const value_type* input_type(std::size_t i) const noexcept {
+        auto* v = input(i);
+        return v ? &v->type() : nullptr;
+    }
+    /// The element type of input i (dtype::undefined when absent or unknown).
+    [[nodiscard]] dtype input_dtype(std::size_t i) const noexcept {
+        auto* t = input_type(i);
+        return t && t->is_tensor() ? t->elem : dtype::undefined;
+    }
+    /// The shape of input i; nullptr when absent or of unknown rank.
+    [[nodiscard]] const shape* input_shape(std::size_t i) const noexcept {
+        auto* t = input_type(i);
+        return t && t->has_shape() ? &*t->dims : nullptr;
+    }
+    /// The shape of input i, failing with a clear message when it is absent or its rank is unknown.
+    [[nodiscard]] const shape& require_shape(std::size_t i) const {
+        if (auto* s = input_shape(i)) return *s;
+        fail("input " + std::to_string(i) + (has_input(i) ? " ('" + std::string(input(i)->name()) + "') has an unknown rank"
+                                                          : " is missing"));
+    }
+    /// The constant data of input i (an initializer or a Constant node's value); nullptr when computed at run time.
+    [[nodiscard]] const tensor* input_const(std::size_t i) const noexcept {
+        auto* v = input(i);
+        if (!v) return nullptr;
+        if (v->initializer()) return &*v->initializer();
+        if (const auto* p = v->producer(); p && p->op_type() == "Constant" && (p->domain().empty() || p->domain() == "ai.onnx"))
+            if (const auto* a = p->find_attr("value")) return a->template get_if<tensor>();
+        return nullptr;
+    }
+    /// The elements of a small integer input as dims (static, symbolic or unknown), flattened; nullptr when
+    /// not known. Constants (int32/int64/bool up to max_value_elements) are covered as well.
+    [[nodiscard]] const std::vector<dim>* input_value(std::size_t i) const {
+        auto* v = input(i);
+        if (!v) return nullptr;
+        if (auto it = values_.find(v); it != values_.end()) return &it->second;
+        return nullptr;
+    }
+    /// The elements of input i as integers when every one is known statically.
+    [[nodiscard]] std::optional<std::vector<std::int64_t>> input_ints(std::size_t i) const {
+        const auto* vals = input_value(i);
+        if (!vals) return std::nullopt;
+        std::vector<std::int64_t> out;
+        out.reserve(vals->size());
+        for (const auto& d : *vals) {
+            if (!d.is_static()) return std::nullopt;
+            out.push_back(d.value());
+        }
+        return out;
+    }
+    /// The floating-point elements of a constant input (float/double/float16 not included: float and double).
+    [[nodiscard]] std::optional<std::vector<double>> input_floats(std::size_t i) const {
+        const tensor* t = input_const(i);
+        if (!t) return std::nullopt;
+        std::vector<double> out;
+        if (t->type() == dtype::float32)
+            for (float f : t->view<float>()) out.push_back(f);
+        else if (t->type() == dtype::float64)
+            for (double f : t->view<double>()) out.push_back(f);
+        else if (auto ints = input_ints(i))
+            for (auto x : *ints) out.push_back(static_cast<double>(x));
+        else
+            return std::nullopt;
+        return out;
+    }
+
+    // ---- attributes ----
+    [[nodiscard]] bool has_attr(std::string_view name) const noexcept { return node_.has_attr(name); }
+    template <class T>
+    [[nodiscard]] T attr(std::string_view name) const {
+        return node_.template attr<T>(name);
+    }
+    template <class T>
+    [[nodiscard]] T attr_or(std::string_view name, T fallback) const {
+        return node_.template attr_or<T>(name, std::move(fallback));
+    }
+    /// An INTS attribute, or `fallback` when absent.
+    [[nodiscard]] std::vector<std::int64_t> ints_or(std::string_view name, std::vector<std::int64_t> fallback = {}) const {
+        return attr_or<std::vector<std::int64_t>>(name, std::move(fallback));
+    }
+
+    // ---- outputs ----
+    [[nodiscard]] std::size_t num_outputs() const noexcept { return node_.num_outputs(); }
+    /// Whether output i is wanted (present and not the empty name).
+    [[nodiscard]] bool has_output(std::size_t i) const noexcept {
+        auto* v = node_.output(i);
+        return v && !v->name().empty();
+    }
+    void set_output(std::size_t i, dtype t, shape s) { set_output_type(i, value_type::tensor_of(t, std::move(s))); }
+    void set_output_unknown_rank(std::size_t i, dtype t) { set_output_type(i, value_type::tensor_of(t)); }
+    void set_output_type(std::size_t i, value_type t) {
+        if (i < outputs_.size()) outputs_[i] = std::move(t);
+    }
+    /// Records the elements of output i (a small integer tensor used as a shape), flattened.
+    void set_output_value(std::size_t i, std::vector<dim> v) {
+        if (i < output_values_.size() && v.size() <= max_value_elements) output_values_[i] = std::move(v);
+    }
+    [[nodiscard]] const std::optional<value_type>& output_type(std::size_t i) const { return outputs_.at(i); }
+    [[nodiscard]] const std::optional<std::vector<dim>>& output_value(std::size_t i) const { return output_values_.at(i); }
+
+    /// Reports an inconsistency: GC4002 naming the node, its inputs' types and what is wrong.
+    [[noreturn]] void fail(const std::string& what) const {
+        std::string ins;
+        for (std::size_t i = 0; i < node_.num_inputs(); ++i) {
+            if (i) ins += ", ";
+            auto* v = input(i);
+            ins += v ? "'" + std::string(v->name()) + "' " + v->type().to_string() : std::string("<none>");
+        }
+        throw compile_error(errc::shape_inference,
+                            "shape inference failed at " + node_.describe() + ": " + what + " (inputs: " + ins + ")",
+                            "Check the model with onnx.checker and the input shapes given for this gear; the node's inputs "
+                            "must have compatible shapes.");
+    }
+
+    /// Normalises a possibly negative axis into [0, rank), failing when out of range.
+    [[nodiscard]] std::size_t axis(std::int64_t a, std::size_t rank, std::string_view what = "axis") const {
+        const auto r = static_cast<std::int64_t>(rank);
+        if (a < -r || a >= r)
+            fail(std::string(what) + " " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+        return static_cast<std::size_t>(a < 0 ? a + r : a);
+    }
+
+private:
+    const node_t& node_;
+    std::int64_t opset_;
+    const shape_value_map<Traits>& values_;
+    std::vector<std::optional<value_type>> outputs_;
+    std::vector<std::optional<std::vector<dim>>> output_values_;
+};
+
+/// A shape rule computes a node's output types (and optionally values) from its inputs.
+template <class Traits>
+using shape_rule = void (*)(infer_context<Traits>&);
+
+/// Rules by operator: `types` says gearc supports the op; `values` propagates shape arithmetic.
+/// Keys are the op type for ai.onnx and "domain:op" for other domains.
+template <class Traits>
+struct shape_rule_table {
+    std::unordered_map<std::string, shape_rule<Traits>> types;
+    std::unordered_map<std::string, shape_rule<Traits>> values;
+
+    void add(std::string op, shape_rule<Traits> r) { types[std::move(op)] = r; }
+    void add_value(std::string op, shape_rule<Traits> r) { values[std::move(op)] = r; }
+    [[nodiscard]] static std::string key(std::string_view domain, std::string_view op) {
+        if (domain.empty() || domain == "ai.onnx") return std::string(op);
+        return std::string(domain) + ":" + std::string(op);
+    }
+    [[nodiscard]] shape_rule<Traits> find_type(std::string_view domain, std::string_view op) const {
+        auto it = types.find(key(domain, op));
+        return it == types.end() ? nullptr : it->second;
+    }
+    [[nodiscard]] shape_rule<Traits> find_value(std::string_view domain, std::string_view op) const {
+        auto it = values.find(key(domain, op));
+        return it == values.end() ? nullptr : it->second;
+    }
+};
+
+/// Numpy-style broadcasting of two shapes; nullopt when two static dims differ and neither is 1.
+/// A symbol against 1 gives the symbol; a symbol against a static d > 1 gives d; two different symbols
+/// give an unknown dim (they must be equal at run time, or one of them is 1).
+[[nodiscard]] inline std::optional<shape> broadcast(const shape& a, const shape& b) {
+    const std::size_t r = std::max(a.rank(), b.rank());
+    std::vector<dim> out(r);
+    for (std::size_t i = 0; i < r; ++i) {
+        const dim x = i + a.rank() >= r ? a[i + a.rank() - r] : dim(1);
+        const dim y = i + b.rank() >= r ? b[i + b.rank() - r] : dim(1);
+        if (x == y) out[i] = x;
+        else if (x.is_static() && x.value() == 1) out[i] = y;
+        else if (y.is_static() && y.value() == 1) out[i] = x;
+        else if (x.is_static() && y.is_static()) return std::nullopt;
+        else if (x.is_static()) out[i] = x;
+        else if (y.is_static()) out[i] = y;
+        else if (x.is_range() && y.is_range()) out[i] = max_dim(x, y);
+        else out[i] = dim::unknown();
+    }
+    return shape(std::move(out));
+}
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/infer_context.hpp ----
+// ---- begin gearc/passes/shape_rules/elementwise.hpp ----
+// Shape rules for elementwise operators (unary, broadcasting binary, Where, Min/Max/Sum/Mean) and checks all rule families share.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+/// Checks and shape helpers that every rule family uses.
+namespace support {
+
+/// Fails unless the node has between `required` and `max_inputs` inputs with the first `required` present.
+template <class Traits>
+void expect_inputs(const infer_context<Traits>& c, std::size_t required, std::size_t max_inputs) {
+    const std::size_t n = c.num_inputs();
+    if (n < required || n > max_inputs) {
+        const std::string want =
+            required == max_inputs ? std::to_string(required) : std::to_string(required) + " to " + std::to_string(max_inputs);
+        c.fail("expects " + want + " input(s), got " + std::to_string(n));
+    }
+    for (std::size_t i = 0; i < required; ++i)
+        if (!c.has_input(i)) c.fail("required input " + std::to_string(i) + " is missing");
+}
+
+/// False only when the two dims certainly differ (two static values, or two disjoint ranges).
+[[nodiscard]] inline bool may_equal(const dim& a, const dim& b) {
+    if (a.is_static() && b.is_static()) return a.value() == b.value();
+    const bool ia = a.is_static() || a.is_range(), ib = b.is_static() || b.is_range();
+    if (ia && ib) {
+        const bool a_below = a.hi() != -1 && a.hi() < b.lo();
+        const bool b_below = b.hi() != -1 && b.hi() < a.lo();
+        return !a_below && !b_below;
+    }
+    return true;
+}
+
+/// Of two dims that must be equal, the one that says more (static, then symbol, then range).
+[[nodiscard]] inline dim merge_equal(const dim& a, const dim& b) {
+    if (a.is_static()) return a;
+    if (b.is_static()) return b;
+    if (a.is_symbol()) return a;
+    if (b.is_symbol()) return b;
+    if (a.is_range()) return a;
+    return b;
+}
+
+/// a + b. A negative static b is subtracted instead: interval arithmetic reads a static -1 as an open upper bound.
+[[nodiscard]] inline dim add(const dim& a, const dim& b) {
+    if (b.is_static() && b.value() < 0) return a - dim(-b.value());
+    if (a.is_static() && a.value() < 0) return b - dim(-a.value());
+    return a + b;
+}
+
+/// A shape of `rank` unknown dims.
+[[nodiscard]] inline shape unknown_dims(std::size_t rank) { return shape(std::vector<dim>(rank)); }
+
+/// Output `out` gets input `in`'s shape (unknown rank when that is unknown) with element type `t`.
+template <class Traits>
+void same_shape(infer_context<Traits>& c, std::size_t out, std::size_t in, dtype t) {
+    if (const shape* s = c.input_shape(in)) c.set_output(out, t, *s);
+    else c.set_output_unknown_rank(out, t);
+}
+
+/// Fails when inputs i and j both have known, different element types.
+template <class Traits>
+void same_dtype(const infer_context<Traits>& c, std::size_t i, std::size_t j) {
+    const dtype a = c.input_dtype(i), b = c.input_dtype(j);
+    if (a != dtype::undefined && b != dtype::undefined && a != b)
+        c.fail("input " + std::to_string(i) + " is " + std::string(to_string(a)) + " but input " + std::to_string(j) + " is " +
+               std::string(to_string(b)) + "; they must have the same element type");
+}
+
+/// The multidirectional broadcast of the given (present) inputs; nullopt when one has an unknown rank.
+template <class Traits>
+[[nodiscard]] std::optional<shape> broadcast_inputs(const infer_context<Traits>& c, const std::vector<std::size_t>& inputs) {
+    std::optional<shape> acc;
+    for (std::size_t i : inputs) {
+        const shape* s = c.input_shape(i);
+        if (!s) return std::nullopt;
+        if (!acc) {
+            acc = *s;
+            continue;
+        }
+        auto b = broadcast(*acc, *s);
+        if (!b) c.fail("cannot broadcast " + acc->to_string() + " with " + s->to_string() + " (input " + std::to_string(i) + ")");
+        acc = std::move(b);
+    }
+    return acc;
+}
+
+/// Checks that `from` broadcasts unidirectionally to `to` (right-aligned; each dim 1 or equal to the target).
+template <class Traits>
+void check_unidirectional(const infer_context<Traits>& c, const shape& from, const shape& to, const std::string& what) {
+    bool ok = from.rank() <= to.rank();
+    for (std::size_t i = 0; ok && i < from.rank(); ++i) {
+        const dim& f = from[from.rank() - 1 - i];
+        const dim& t = to[to.rank() - 1 - i];
+        ok = (f.is_static() && f.value() == 1) || may_equal(f, t);
+    }
+    if (!ok) c.fail(what + " " + from.to_string() + " does not broadcast to " + to.to_string());
+}
+
+}  // namespace support
+
+namespace elementwise {
+
+/// One input, one output of the same type and shape.
+template <class Traits>
+void unary(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// Identity: any type passes through (sequences and optionals too).
+template <class Traits>
+void identity(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const value_type* t = c.input_type(0);
+    if (t && !t->is_tensor() && t->type_kind != value_type::kind::unknown) return c.set_output_type(0, *t);
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// Same shape, bool elements (IsNaN, IsInf).
+template <class Traits>
+void unary_predicate(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    support::same_shape(c, 0, 0, dtype::boolean);
+}
+
+/// Clip: min/max are attributes before opset 11, optional scalar inputs from 11.
+template <class Traits>
+void clip(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 3);
+    for (std::size_t i = 1; i < c.num_inputs(); ++i) {
+        if (const shape* s = c.input_shape(i); s && s->numel() && *s->numel() != 1)
+            c.fail(std::string(i == 1 ? "min" : "max") + " must be a scalar, got shape " + s->to_string());
+        support::same_dtype(c, 0, i);
+    }
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// PRelu: the slope broadcasts unidirectionally to X; the output has X's shape.
+template <class Traits>
+void prelu(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    support::same_dtype(c, 0, 1);
+    const shape* x = c.input_shape(0);
+    if (const shape* slope = c.input_shape(1); x && slope) support::check_unidirectional(c, *slope, *x, "slope");
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// Dropout: output like the data; the optional mask has the same shape (bool from opset 10, the data type before).
+template <class Traits>
+void dropout(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 3);
+    const dtype t = c.input_dtype(0);
+    support::same_shape(c, 0, 0, t);
+    if (c.num_outputs() > 1) support::same_shape(c, 1, 0, c.opset() >= 10 ? dtype::boolean : t);
+}
+
+/// Broadcasting binary operator whose output has the inputs' (common) element type.
+template <class Traits>
+void binary(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    if (auto s = support::broadcast_inputs(c, {0, 1})) c.set_output(0, t, std::move(*s));
+    else c.set_output_unknown_rank(0, t);
+}
+
+/// Pow: broadcasting; the exponent may have another type, the result has the base's.
+template <class Traits>
+void pow(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    if (auto s = support::broadcast_inputs(c, {0, 1})) c.set_output(0, t, std::move(*s));
+    else c.set_output_unknown_rank(0, t);
+}
+
+/// Broadcasting comparison or logical operator: bool output.
+template <class Traits>
+void compare(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    support::same_dtype(c, 0, 1);
+    if (auto s = support::broadcast_inputs(c, {0, 1})) c.set_output(0, dtype::boolean, std::move(*s));
+    else c.set_output_unknown_rank(0, dtype::boolean);
+}
+
+/// Where(condition, X, Y): three-way broadcast, X's element type.
+template <class Traits>
+void where(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, 3);
+    if (const dtype cond = c.input_dtype(0); cond != dtype::undefined && cond != dtype::boolean)
+        c.fail("condition must be bool, got " + std::string(to_string(cond)));
+    support::same_dtype(c, 1, 2);
+    const dtype t = c.input_dtype(1);
+    if (auto s = support::broadcast_inputs(c, {0, 1, 2})) c.set_output(0, t, std::move(*s));
+    else c.set_output_unknown_rank(0, t);
+}
+
+/// Min, Max, Sum, Mean: one or more inputs broadcast together.
+template <class Traits>
+void variadic(infer_context<Traits>& c) {
+    if (c.num_inputs() == 0) c.fail("expects at least 1 input, got 0");
+    std::vector<std::size_t> ins;
+    for (std::size_t i = 0; i < c.num_inputs(); ++i) {
+        if (!c.has_input(i)) c.fail("input " + std::to_string(i) + " is missing");
+        support::same_dtype(c, 0, i);
+        ins.push_back(i);
+    }
+    const dtype t = c.input_dtype(0);
+    if (auto s = support::broadcast_inputs(c, ins)) c.set_output(0, t, std::move(*s));
+    else c.set_output_unknown_rank(0, t);
+}
+
+}  // namespace elementwise
+
+template <class Traits>
+void add_elementwise_rules(shape_rule_table<Traits>& t) {
+    for (const char* op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Elu", "Selu", "Celu",
+                           "Softplus", "Softsign", "Sqrt", "Reciprocal", "Exp", "Log", "Neg", "Abs", "Floor", "Ceil", "Round",
+                           "Sign", "Sin", "Cos", "Not", "ThresholdedRelu", "Mish", "Gelu"})
+        t.add(op, &elementwise::unary<Traits>);
+    t.add("Identity", &elementwise::identity<Traits>);
+    t.add("IsNaN", &elementwise::unary_predicate<Traits>);
+    t.add("IsInf", &elementwise::unary_predicate<Traits>);
+    t.add("Clip", &elementwise::clip<Traits>);
+    t.add("PRelu", &elementwise::prelu<Traits>);
+    t.add("Dropout", &elementwise::dropout<Traits>);
+    for (const char* op : {"Add", "Sub", "Mul", "Div", "Mod", "BitShift"}) t.add(op, &elementwise::binary<Traits>);
+    t.add("Pow", &elementwise::pow<Traits>);
+    for (const char* op : {"And", "Or", "Xor", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"})
+        t.add(op, &elementwise::compare<Traits>);
+    t.add("Where", &elementwise::where<Traits>);
+    for (const char* op : {"Min", "Max", "Sum", "Mean"}) t.add(op, &elementwise::variadic<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/elementwise.hpp ----
+// ---- begin gearc/passes/shape_rules/fused.hpp ----
+// Shape rules for gearc's fused operators (domain ai.gearc): FusedConv, FusedGemm, FusedMatMul, Gelu.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+namespace fused {
+
+/// False only when both dims are static and differ.
+[[nodiscard]] inline bool conflict(const dim& a, const dim& b) { return a.is_static() && b.is_static() && a.value() != b.value(); }
+
+[[nodiscard]] inline std::string list(const std::vector<std::int64_t>& v) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s + "]";
+}
+
+/// FusedConv(X, W[, B]) = activation(Conv(X, W, B)): [N, C, D...] * [M, C/group, k...] -> [N, M, O...] with
+/// O = floor((D + pad_begin + pad_end - dilation*(k-1) - 1) / stride) + 1, or ceil(D / stride) for SAME_*.
+template <class Traits>
+void conv(infer_context<Traits>& c) {
+    if (!c.has_input(0) || !c.has_input(1)) c.fail("needs the inputs X and W");
+    const dtype t = c.input_dtype(0);
+    const shape* x = c.input_shape(0);
+    const shape* w = c.input_shape(1);
+    if (!x && !w) return c.set_output_unknown_rank(0, t);
+    const std::size_t rank = x ? x->rank() : w->rank();
+    if (rank < 3) c.fail("X must have rank 3 or more (N, C and at least one spatial dim), not " + std::to_string(rank));
+    if (x && w && w->rank() != rank)
+        c.fail("X " + x->to_string() + " and W " + w->to_string() + " must have the same rank");
+    const std::size_t n = rank - 2;
+    const std::int64_t group = c.template attr_or<std::int64_t>("group", 1);
+    if (group < 1) c.fail("group must be positive, not " + std::to_string(group));
+    if (x && w && (*x)[1].is_static() && (*w)[1].is_static() && (*x)[1].value() != (*w)[1].value() * group)
+        c.fail("X has " + std::to_string((*x)[1].value()) + " channels but W " + w->to_string() + " with group " +
+               std::to_string(group) + " expects " + std::to_string((*w)[1].value() * group));
+    auto ints = [&](const char* name, std::size_t size, std::int64_t fill) {
+        auto v = c.ints_or(name);
+        if (v.empty()) v.assign(size, fill);
+        if (v.size() != size)
+            c.fail(std::string(name) + " " + list(v) + " must have " + std::to_string(size) + " values for " + std::to_string(n) +
+                   " spatial dims");
+        return v;
+    };
+    const auto strides = ints("strides", n, 1);
+    const auto dilations = ints("dilations", n, 1);
+    const auto pads = ints("pads", 2 * n, 0);
+    const auto kernel = c.ints_or("kernel_shape");
+    if (!kernel.empty() && kernel.size() != n) c.fail("kernel_shape " + list(kernel) + " must have " + std::to_string(n) + " values");
+    for (auto s : strides)
+        if (s < 1) c.fail("strides " + list(strides) + " must be positive");
+    const std::string auto_pad = c.template attr_or<std::string>("auto_pad", "NOTSET");
+
+    std::vector<dim> out{x ? (*x)[0] : dim(), w ? (*w)[0] : dim()};
+    for (std::size_t i = 0; i < n; ++i) {
+        const dim in = x ? (*x)[2 + i] : dim();
+        const dim k = !kernel.empty() ? dim(kernel[i]) : w ? (*w)[2 + i] : dim();
+        const dim stride(strides[i]);
+        dim o;
+        if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+            o = ceil_div(in, stride);
+        } else {
+            const std::int64_t pad = auto_pad == "VALID" ? 0 : pads[i] + pads[i + n];
+            const dim extent = (k - dim(1)) * dim(dilations[i]) + dim(1);  // the dilated kernel's size
+            o = floor_div(in + dim(pad) - extent, stride) + dim(1);
+        }
+        if (o.is_static() && o.value() < 1)
+            c.fail("the output's spatial dim " + std::to_string(i) + " would be " + std::to_string(o.value()) + " (input " +
+                   in.to_string() + ", kernel " + k.to_string() + ")");
+        out.push_back(o);
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// FusedGemm(A, B[, C]) = activation(alpha * A' * B' + beta * C): [M, K] * [K, N] -> [M, N] (A' and B'
+/// transposed when transA / transB).
+template <class Traits>
+void gemm(infer_context<Traits>& c) {
+    if (!c.has_input(0) || !c.has_input(1)) c.fail("needs the inputs A and B");
+    const shape* a = c.input_shape(0);
+    const shape* b = c.input_shape(1);
+    if ((a && a->rank() != 2) || (b && b->rank() != 2))
+        c.fail("A and B must be matrices, not " + (a ? a->to_string() : std::string("?")) + " and " +
+               (b ? b->to_string() : std::string("?")));
+    const bool ta = c.template attr_or<std::int64_t>("transA", 0) != 0;
+    const bool tb = c.template attr_or<std::int64_t>("transB", 0) != 0;
+    const dim m = a ? (*a)[ta ? 1 : 0] : dim(), ka = a ? (*a)[ta ? 0 : 1] : dim();
+    const dim kb = b ? (*b)[tb ? 1 : 0] : dim(), n = b ? (*b)[tb ? 0 : 1] : dim();
+    if (conflict(ka, kb)) c.fail("A " + a->to_string() + " and B " + b->to_string() + " disagree on K");
+    if (const shape* cs = c.input_shape(2)) {
+        const dim target[2] = {m, n};
+        bool ok = cs->rank() <= 2;
+        for (std::size_t i = 0; ok && i < cs->rank(); ++i) {
+            const dim& d = (*cs)[i];
+            ok = !(d.is_static() && d.value() != 1 && conflict(d, target[2 - cs->rank() + i]));
+        }
+        if (!ok) c.fail("C " + cs->to_string() + " does not broadcast to [" + m.to_string() + "," + n.to_string() + "]");
+    }
+    c.set_output(0, c.input_dtype(0), shape{m, n});
+}
+
+/// FusedMatMul(A, B, bias) = activation(MatMul(A, B) + bias): numpy matmul (batch dims broadcast, 1-D
+/// operands promoted and the promoted axis dropped), bias along the last axis.
+template <class Traits>
+void matmul(infer_context<Traits>& c) {
+    if (!c.has_input(0) || !c.has_input(1)) c.fail("needs the inputs A and B");
+    const dtype t = c.input_dtype(0);
+    const shape* a = c.input_shape(0);
+    const shape* b = c.input_shape(1);
+    if (!a || !b) return c.set_output_unknown_rank(0, t);
+    if (a->rank() == 0 || b->rank() == 0) c.fail("A " + a->to_string() + " and B " + b->to_string() + " must not be scalars");
+    std::vector<dim> ad = a->dims(), bd = b->dims();
+    if (ad.size() == 1) ad.insert(ad.begin(), dim(1));
+    if (bd.size() == 1) bd.push_back(dim(1));
+    if (conflict(ad.back(), bd[bd.size() - 2])) c.fail("A " + a->to_string() + " and B " + b->to_string() + " disagree on K");
+    auto batch = broadcast(shape(std::vector<dim>(ad.begin(), ad.end() - 2)), shape(std::vector<dim>(bd.begin(), bd.end() - 2)));
+    if (!batch) c.fail("the batch dims of A " + a->to_string() + " and B " + b->to_string() + " do not broadcast");
+    std::vector<dim> out = batch->dims();
+    if (a->rank() >= 2) out.push_back(ad[ad.size() - 2]);
+    if (b->rank() >= 2) out.push_back(bd.back());
+    if (const shape* bias = c.input_shape(2)) {
+        if (bias->rank() != 1 || (b->rank() >= 2 && conflict((*bias)[0], bd.back()) && !((*bias)[0].is_static() && (*bias)[0].value() == 1)))
+            c.fail("bias " + bias->to_string() + " must be one-dimensional along B's last dim " + bd.back().to_string());
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Gelu(X): X's type and shape.
+template <class Traits>
+void same_as_input(infer_context<Traits>& c) {
+    if (!c.has_input(0)) c.fail("needs the input X");
+    if (const shape* s = c.input_shape(0)) c.set_output(0, c.input_dtype(0), *s);
+    else c.set_output_unknown_rank(0, c.input_dtype(0));
+}
+
+}  // namespace fused
+
+/// Registers the rules of the ai.gearc operators the fusion passes create.
+template <class Traits>
+void add_fused_rules(shape_rule_table<Traits>& t) {
+    using table = shape_rule_table<Traits>;
+    t.add(table::key("ai.gearc", "FusedConv"), &fused::conv<Traits>);
+    t.add(table::key("ai.gearc", "FusedGemm"), &fused::gemm<Traits>);
+    t.add(table::key("ai.gearc", "FusedMatMul"), &fused::matmul<Traits>);
+    t.add(table::key("ai.gearc", "Gelu"), &fused::same_as_input<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/fused.hpp ----
+// ---- begin gearc/passes/shape_rules/nn.hpp ----
+// Shape rules for neural-network operators: convolution, pooling, normalisation, MatMul/Gemm, softmax, depth/space, Pad, Resize, Upsample.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+namespace nn {
+
+enum class auto_pad { notset, same_upper, same_lower, valid };
+
+template <class Traits>
+[[nodiscard]] auto_pad auto_pad_of(const infer_context<Traits>& c) {
+    const auto s = c.template attr_or<std::string>("auto_pad", "NOTSET");
+    if (s == "NOTSET" || s.empty()) return auto_pad::notset;
+    if (s == "SAME_UPPER") return auto_pad::same_upper;
+    if (s == "SAME_LOWER") return auto_pad::same_lower;
+    if (s == "VALID") return auto_pad::valid;
+    c.fail("auto_pad '" + s + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
+}
+
+/// An INTS attribute with one value per spatial dim (`fallback` each when absent), each at least `min_value`.
+template <class Traits>
+[[nodiscard]] std::vector<std::int64_t> spatial_ints(const infer_context<Traits>& c, std::string_view name, std::size_t n,
+                                                     std::int64_t fallback, std::int64_t min_value) {
+    if (!c.has_attr(name)) return std::vector<std::int64_t>(n, fallback);
+    auto v = c.ints_or(name);
+    if (v.size() != n)
+        c.fail(std::string(name) + " has " + std::to_string(v.size()) + " value(s) but the input has " + std::to_string(n) +
+               " spatial dim(s)");
+    for (auto x : v)
+        if (x < min_value) c.fail(std::string(name) + " must be >= " + std::to_string(min_value) + ", got " + std::to_string(x));
+    return v;
+}
+
+/// The pads attribute: [x1_begin, x2_begin, ..., x1_end, x2_end, ...], zeros when absent.
+template <class Traits>
+[[nodiscard]] std::vector<std::int64_t> pads_of(const infer_context<Traits>& c, std::size_t n) {
+    if (!c.has_attr("pads")) return std::vector<std::int64_t>(2 * n, 0);
+    auto v = c.ints_or("pads");
+    if (v.size() != 2 * n)
+        c.fail("pads has " + std::to_string(v.size()) + " value(s), expected 2*" + std::to_string(n) + " (begin and end per spatial dim)");
+    return v;
+}
+
+/// The kernel's spatial dims: kernel_shape when given (checked against W), else W's trailing dims.
+template <class Traits>
+[[nodiscard]] std::vector<dim> kernel_dims(const infer_context<Traits>& c, const shape* w, std::size_t n) {
+    std::vector<dim> k(n);
+    if (w)
+        for (std::size_t i = 0; i < n; ++i) k[i] = (*w)[i + 2];
+    if (c.has_attr("kernel_shape")) {
+        auto ks = spatial_ints(c, "kernel_shape", n, 1, 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!support::may_equal(k[i], dim(ks[i])))
+                c.fail("kernel_shape " + shape::of(ks).to_string() + " does not match the weight's shape " + w->to_string());
+            k[i] = dim(ks[i]);
+        }
+    }
+    return k;
+}
+
+/// The dilated kernel extent (k-1)*d+1.
+[[nodiscard]] inline dim effective_kernel(const dim& k, std::int64_t dilation) {
+    if (k.is_static()) return dim((k.value() - 1) * dilation + 1);
+    return dim(dilation) * (k - dim(1)) + dim(1);
+}
+
+/// A range cannot go below zero.
+[[nodiscard]] inline dim clamp_nonnegative(const dim& d) {
+    if (d.is_range() && d.lo() < 0) return d.hi() != -1 && d.hi() <= 0 ? dim(0) : dim::range(0, d.hi());
+    return d;
+}
+
+/// Output size of a sliding window (Conv, pooling) over one spatial dim.
+template <class Traits>
+[[nodiscard]] dim window_out(const infer_context<Traits>& c, const dim& in, std::int64_t pad_begin, std::int64_t pad_end, const dim& k_eff,
+                             std::int64_t stride, bool ceil_mode, auto_pad mode) {
+    if (mode == auto_pad::same_upper || mode == auto_pad::same_lower) return ceil_div(in, dim(stride));
+    if (mode == auto_pad::valid) pad_begin = pad_end = 0;
+    // a = in + pads - k_eff: the room the window slides over
+    const dim a =
+        k_eff.is_static() ? support::add(in, dim(pad_begin + pad_end - k_eff.value())) : support::add(in, dim(pad_begin + pad_end)) - k_eff;
+    if (a.is_static() && a.value() < 0)
+        c.fail("the window of extent " + k_eff.to_string() + " does not fit the input dim " + in.to_string() + " padded by " +
+               std::to_string(pad_begin) + "+" + std::to_string(pad_end));
+    if (!ceil_mode || mode == auto_pad::valid) return clamp_nonnegative(floor_div(a, dim(stride)) + dim(1));
+    dim out = ceil_div(a, dim(stride)) + dim(1);
+    // the last window must start inside the input or the left padding (PyTorch and ONNX drop it otherwise);
+    // that can only matter when pad_end + stride > k_eff
+    const bool may_drop = !k_eff.is_static() || pad_end + stride > k_eff.value();
+    if (may_drop) out = min_dim(out, ceil_div(support::add(in, dim(pad_begin)), dim(stride)));
+    return clamp_nonnegative(out);
+}
+
+/// Conv: X [N, C, D1..Dn], W [M, C/group, k1..kn], optional B [M] -> [N, M, out1..outn].
+template <class Traits>
+void conv(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 3);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    const std::int64_t group = c.template attr_or<std::int64_t>("group", 1);
+    if (group < 1) c.fail("group must be positive, got " + std::to_string(group));
+    const shape* x = c.input_shape(0);
+    const shape* w = c.input_shape(1);
+    if (!x && !w) return c.set_output_unknown_rank(0, t);
+    if (x && x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + x->to_string());
+    if (w && w->rank() < 3) c.fail("W must have rank >= 3 ([M, C/group, k1, ...]), got " + w->to_string());
+    if (x && w && w->rank() != x->rank()) c.fail("W " + w->to_string() + " must have the rank of X " + x->to_string());
+    const std::size_t n = (x ? x->rank() : w->rank()) - 2;
+    const auto kernel = kernel_dims(c, w, n);
+    const auto strides = spatial_ints(c, "strides", n, 1, 1);
+    const auto dilations = spatial_ints(c, "dilations", n, 1, 1);
+    const auto pads = pads_of(c, n);
+    const auto mode = auto_pad_of(c);
+    const dim m = w ? (*w)[0] : dim::unknown();
+    if (x && w) {
+        const dim& ch = (*x)[1];
+        const dim& wc = (*w)[1];
+        if (ch.is_static() && wc.is_static() && ch.value() != wc.value() * group)
+            c.fail("channel mismatch: C=" + ch.to_string() + " but W expects " + wc.to_string() +
+                   "*group = " + std::to_string(wc.value() * group) + " (group " + std::to_string(group) + ")");
+    }
+    if (m.is_static() && m.value() % group != 0)
+        c.fail("W has M=" + m.to_string() + " output channels, not a multiple of group " + std::to_string(group));
+    if (const shape* b = c.input_shape(2); b && (b->rank() != 1 || !support::may_equal((*b)[0], m)))
+        c.fail("bias B must have shape [M] = [" + m.to_string() + "], got " + b->to_string());
+    std::vector<dim> out{x ? (*x)[0] : dim::unknown(), m};
+    for (std::size_t i = 0; i < n; ++i) {
+        const dim in = x ? (*x)[i + 2] : dim::unknown();
+        out.push_back(window_out(c, in, pads[i], pads[i + n], effective_kernel(kernel[i], dilations[i]), strides[i], false, mode));
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// ConvTranspose: X [N, C, D1..Dn], W [C, M/group, k1..kn] -> [N, M, out1..outn].
+template <class Traits>
+void conv_transpose(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 3);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    const std::int64_t group = c.template attr_or<std::int64_t>("group", 1);
+    if (group < 1) c.fail("group must be positive, got " + std::to_string(group));
+    const shape* x = c.input_shape(0);
+    const shape* w = c.input_shape(1);
+    if (!x && !w) return c.set_output_unknown_rank(0, t);
+    if (x && x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + x->to_string());
+    if (w && w->rank() < 3) c.fail("W must have rank >= 3 ([C, M/group, k1, ...]), got " + w->to_string());
+    if (x && w && w->rank() != x->rank()) c.fail("W " + w->to_string() + " must have the rank of X " + x->to_string());
+    const std::size_t n = (x ? x->rank() : w->rank()) - 2;
+    const auto kernel = kernel_dims(c, w, n);
+    const auto strides = spatial_ints(c, "strides", n, 1, 1);
+    const auto dilations = spatial_ints(c, "dilations", n, 1, 1);
+    const auto out_pad = spatial_ints(c, "output_padding", n, 0, 0);
+    const auto pads = pads_of(c, n);
+    const auto mode = auto_pad_of(c);
+    for (std::size_t i = 0; i < n; ++i)
+        if (out_pad[i] >= strides[i] && out_pad[i] >= dilations[i])
+            c.fail("output_padding " + std::to_string(out_pad[i]) + " must be smaller than the stride " + std::to_string(strides[i]) +
+                   " or the dilation " + std::to_string(dilations[i]));
+    if (x && w && !support::may_equal((*x)[1], (*w)[0]))
+        c.fail("channel mismatch: C=" + (*x)[1].to_string() + " but W " + w->to_string() + " expects " + (*w)[0].to_string());
+    const dim m = w ? (*w)[1] * dim(group) : dim::unknown();
+    if (const shape* b = c.input_shape(2); b && (b->rank() != 1 || !support::may_equal((*b)[0], m)))
+        c.fail("bias B must have shape [M] = [" + m.to_string() + "], got " + b->to_string());
+    std::vector<dim> out{x ? (*x)[0] : dim::unknown(), m};
+    if (c.has_attr("output_shape")) {
+        auto os = c.ints_or("output_shape");
+        if (os.size() == n + 2) os.erase(os.begin(), os.begin() + 2);  // some exporters include N and C
+        if (os.size() != n)
+            c.fail("output_shape has " + std::to_string(os.size()) + " value(s) but the input has " + std::to_string(n) +
+                   " spatial dim(s)");
+        for (auto v : os) out.emplace_back(v);
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        const dim in = x ? (*x)[i + 2] : dim::unknown();
+        if (mode == auto_pad::same_upper || mode == auto_pad::same_lower) {
+            out.push_back(in * dim(strides[i]));
+            continue;
+        }
+        const dim k_eff = effective_kernel(kernel[i], dilations[i]);
+        const std::int64_t pad = mode == auto_pad::valid ? 0 : pads[i] + pads[i + n];
+        // stride*(in-1) + output_padding + k_eff - pads
+        const dim span = dim(strides[i]) * (in - dim(1));
+        dim o = k_eff.is_static() ? support::add(span, dim(out_pad[i] + k_eff.value() - pad))
+                                  : support::add(span + k_eff, dim(out_pad[i] - pad));
+        if (o.is_static() && o.value() < 0) c.fail("the output spatial dim " + std::to_string(i) + " would be " + o.to_string());
+        out.push_back(clamp_nonnegative(o));
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// MaxPool, AveragePool, LpPool: X [N, C, D1..Dn] -> [N, C, out1..outn]; MaxPool's optional Indices are int64.
+template <class Traits>
+void pool(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.input_dtype(0);
+    if (!c.has_attr("kernel_shape")) c.fail("the kernel_shape attribute is required");
+    const auto ks = c.ints_or("kernel_shape");
+    const std::size_t n = ks.size();
+    if (n == 0) c.fail("kernel_shape is empty");
+    for (auto k : ks)
+        if (k < 1) c.fail("kernel_shape must be positive, got " + shape::of(ks).to_string());
+    const shape* x = c.input_shape(0);
+    if (x && x->rank() != n + 2)
+        c.fail("kernel_shape " + shape::of(ks).to_string() + " has " + std::to_string(n) + " value(s) but X " + x->to_string() + " has " +
+               std::to_string(x->rank() < 2 ? 0 : x->rank() - 2) + " spatial dim(s)");
+    const auto strides = spatial_ints(c, "strides", n, 1, 1);
+    const auto dilations = spatial_ints(c, "dilations", n, 1, 1);
+    const auto pads = pads_of(c, n);
+    const auto mode = auto_pad_of(c);
+    const bool ceil_mode = c.template attr_or<std::int64_t>("ceil_mode", 0) != 0;
+    std::vector<dim> out{x ? (*x)[0] : dim::unknown(), x ? (*x)[1] : dim::unknown()};
+    for (std::size_t i = 0; i < n; ++i) {
+        const dim in = x ? (*x)[i + 2] : dim::unknown();
+        out.push_back(window_out(c, in, pads[i], pads[i + n], effective_kernel(dim(ks[i]), dilations[i]), strides[i], ceil_mode, mode));
+    }
+    shape s(std::move(out));
+    if (c.num_outputs() > 1) c.set_output(1, dtype::int64, s);
+    c.set_output(0, t, std::move(s));
+}
+
+/// GlobalAveragePool, GlobalMaxPool: [N, C, D1..Dn] -> [N, C, 1..1].
+template <class Traits>
+void global_pool(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.input_dtype(0);
+    const shape* x = c.input_shape(0);
+    if (!x) return c.set_output_unknown_rank(0, t);
+    if (x->rank() < 2) c.fail("X must have rank >= 2 ([N, C, D1, ...]), got " + x->to_string());
+    std::vector<dim> out{(*x)[0], (*x)[1]};
+    out.resize(x->rank(), dim(1));
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Fails unless input i (when its shape is known) is a vector of `ch` elements.
+template <class Traits>
+void check_channel_vector(const infer_context<Traits>& c, std::size_t i, const dim& ch, const char* what) {
+    const shape* s = c.input_shape(i);
+    if (s && (s->rank() != 1 || !support::may_equal((*s)[0], ch)))
+        c.fail(std::string(what) + " must have shape [C] = [" + ch.to_string() + "], got " + s->to_string());
+}
+
+/// BatchNormalization: Y like X; the optional running / saved statistics are [C].
+template <class Traits>
+void batch_norm(infer_context<Traits>& c) {
+    support::expect_inputs(c, 5, 5);
+    const dtype t = c.input_dtype(0);
+    const shape* x = c.input_shape(0);
+    if (x && x->rank() < 2) c.fail("X must have rank >= 2 ([N, C, ...]), got " + x->to_string());
+    const dim ch = x ? (*x)[1] : dim::unknown();
+    // before opset 9, spatial=0 gives per-activation statistics of shape [C, D1, ...]
+    const bool spatial = c.opset() >= 9 || c.template attr_or<std::int64_t>("spatial", 1) != 0;
+    if (spatial) {
+        constexpr const char* names[] = {"scale", "B", "input_mean", "input_var"};
+        for (std::size_t i = 1; i < 5; ++i) check_channel_vector(c, i, ch, names[i - 1]);
+    }
+    support::same_shape(c, 0, 0, t);
+    const dtype stat_t = c.input_dtype(3) != dtype::undefined ? c.input_dtype(3) : t;
+    for (std::size_t o = 1; o < c.num_outputs(); ++o) {
+        if (const shape* m = c.input_shape(3)) c.set_output(o, stat_t, *m);
+        else if (spatial) c.set_output(o, stat_t, shape{ch});
+        else c.set_output_unknown_rank(o, stat_t);
+    }
+}
+
+/// InstanceNormalization: output like X; scale and B are [C].
+template <class Traits>
+void instance_norm(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, 3);
+    const shape* x = c.input_shape(0);
+    if (x && x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + x->to_string());
+    const dim ch = x ? (*x)[1] : dim::unknown();
+    check_channel_vector(c, 1, ch, "scale");
+    check_channel_vector(c, 2, ch, "B");
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// The gearc dtype of an ONNX TensorProto data type code (for attributes such as stash_type).
+[[nodiscard]] inline dtype from_onnx_code(std::int64_t code) noexcept {
+    switch (code) {
+        case 1: return dtype::float32;
+        case 2: return dtype::uint8;
+        case 3: return dtype::int8;
+        case 4: return dtype::uint16;
+        case 5: return dtype::int16;
+        case 6: return dtype::int32;
+        case 7: return dtype::int64;
+        case 9: return dtype::boolean;
+        case 10: return dtype::float16;
+        case 11: return dtype::float64;
+        case 12: return dtype::uint32;
+        case 13: return dtype::uint64;
+        case 16: return dtype::bfloat16;
+        default: return dtype::undefined;
+    }
+}
+
+/// LayerNormalization: Y like X; Mean and InvStdDev keep X's dims before `axis` and are 1 from it on.
+template <class Traits>
+void layer_norm(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 3);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    support::same_shape(c, 0, 0, t);
+    const dtype stat_t = from_onnx_code(c.template attr_or<std::int64_t>("stash_type", 1));
+    const shape* x = c.input_shape(0);
+    if (!x) {
+        for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_output_unknown_rank(o, stat_t);
+        return;
+    }
+    const std::size_t axis = c.axis(c.template attr_or<std::int64_t>("axis", -1), x->rank());
+    const shape normalized(std::vector<dim>(x->dims().begin() + static_cast<std::ptrdiff_t>(axis), x->dims().end()));
+    if (const shape* s = c.input_shape(1)) support::check_unidirectional(c, *s, normalized, "Scale");
+    if (const shape* b = c.input_shape(2)) support::check_unidirectional(c, *b, normalized, "B");
+    std::vector<dim> stat(x->dims().begin(), x->dims().begin() + static_cast<std::ptrdiff_t>(axis));
+    stat.resize(x->rank(), dim(1));
+    for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_output(o, stat_t, shape(stat));
+}
+
+/// LpNormalization, Softmax, LogSoftmax, Hardmax: output like the input, `axis` checked
+/// (default -1; 1 for the softmax family before opset 13).
+template <class Traits>
+void along_axis(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const std::string_view op = c.node().op_type();
+    const std::int64_t fallback = op != "LpNormalization" && c.opset() < 13 ? 1 : -1;
+    if (const shape* x = c.input_shape(0)) (void)c.axis(c.template attr_or<std::int64_t>("axis", fallback), x->rank());
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// MatMul with NumPy semantics: 1-D operands are promoted (and the added dim removed), batch dims broadcast.
+template <class Traits>
+void matmul(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    const shape* a = c.input_shape(0);
+    const shape* b = c.input_shape(1);
+    if (!a || !b) return c.set_output_unknown_rank(0, t);
+    if (a->rank() == 0 || b->rank() == 0) c.fail("MatMul does not take scalars: A " + a->to_string() + ", B " + b->to_string());
+    std::vector<dim> ad = a->dims(), bd = b->dims();
+    if (ad.size() == 1) ad.insert(ad.begin(), dim(1));
+    if (bd.size() == 1) bd.push_back(dim(1));
+    const dim& k1 = ad.back();
+    const dim& k2 = bd[bd.size() - 2];
+    if (!support::may_equal(k1, k2))
+        c.fail("inner dims " + k1.to_string() + " vs " + k2.to_string() + " differ (A " + a->to_string() + ", B " + b->to_string() + ")");
+    const shape ab(std::vector<dim>(ad.begin(), ad.end() - 2)), bb(std::vector<dim>(bd.begin(), bd.end() - 2));
+    auto batch = broadcast(ab, bb);
+    if (!batch) c.fail("cannot broadcast the batch dims " + ab.to_string() + " with " + bb.to_string());
+    std::vector<dim> out = batch->dims();
+    if (a->rank() > 1) out.push_back(ad[ad.size() - 2]);
+    if (b->rank() > 1) out.push_back(bd.back());
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Gemm: A [M, K] (or [K, M] with transA), B [K, N] (or [N, K] with transB), optional C broadcasting to [M, N].
+template <class Traits>
+void gemm(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 3);
+    support::same_dtype(c, 0, 1);
+    const dtype t = c.input_dtype(0);
+    const shape* a = c.input_shape(0);
+    const shape* b = c.input_shape(1);
+    if (a && a->rank() != 2) c.fail("A must be 2-D, got " + a->to_string());
+    if (b && b->rank() != 2) c.fail("B must be 2-D, got " + b->to_string());
+    const bool ta = c.template attr_or<std::int64_t>("transA", 0) != 0;
+    const bool tb = c.template attr_or<std::int64_t>("transB", 0) != 0;
+    const dim m = a ? (*a)[ta ? 1 : 0] : dim::unknown();
+    const dim k1 = a ? (*a)[ta ? 0 : 1] : dim::unknown();
+    const dim k2 = b ? (*b)[tb ? 1 : 0] : dim::unknown();
+    const dim n = b ? (*b)[tb ? 0 : 1] : dim::unknown();
+    if (!support::may_equal(k1, k2))
+        c.fail("inner dims " + k1.to_string() + " vs " + k2.to_string() + " differ (A " + a->to_string() + (ta ? " transposed" : "") +
+               ", B " + b->to_string() + (tb ? " transposed" : "") + ")");
+    const shape out{m, n};
+    if (const shape* cs = c.input_shape(2)) support::check_unidirectional(c, *cs, out, "C");
+    c.set_output(0, t, out);
+}
+
+/// DepthToSpace [N, C, H, W] -> [N, C/(b*b), H*b, W*b]; SpaceToDepth the inverse.
+template <class Traits>
+void depth_space(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.input_dtype(0);
+    if (!c.has_attr("blocksize")) c.fail("the blocksize attribute is required");
+    const std::int64_t bs = c.template attr<std::int64_t>("blocksize");
+    if (bs < 1) c.fail("blocksize must be positive, got " + std::to_string(bs));
+    const shape* x = c.input_shape(0);
+    if (!x) return c.set_output(0, t, support::unknown_dims(4));
+    if (x->rank() != 4) c.fail("input must be 4-D [N, C, H, W], got " + x->to_string());
+    const dim& ch = (*x)[1];
+    const dim& h = (*x)[2];
+    const dim& w = (*x)[3];
+    const dim b(bs);
+    if (c.node().op_type() == "DepthToSpace") {
+        if (ch.is_static() && ch.value() % (bs * bs) != 0)
+            c.fail("C=" + ch.to_string() + " is not a multiple of blocksize^2 = " + std::to_string(bs * bs));
+        return c.set_output(0, t, shape{(*x)[0], floor_div(ch, dim(bs * bs)), h * b, w * b});
+    }
+    for (const dim* d : {&h, &w})
+        if (d->is_static() && d->value() % bs != 0)
+            c.fail("H and W must be multiples of blocksize " + std::to_string(bs) + ", got " + x->to_string());
+    c.set_output(0, t, shape{(*x)[0], ch * dim(bs * bs), floor_div(h, b), floor_div(w, b)});
+}
+
+/// Pad: pads from the attribute (before opset 11) or input 1, optional axes (input 3, opset 18); negative pads crop.
+template <class Traits>
+void pad(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 4);
+    const dtype t = c.input_dtype(0);
+    const auto mode = c.template attr_or<std::string>("mode", "constant");
+    if (mode != "constant" && mode != "reflect" && mode != "edge" && mode != "wrap")
+        c.fail("mode '" + mode + "' is not one of constant, reflect, edge, wrap");
+    if (c.has_input(2)) support::same_dtype(c, 0, 2);
+    std::optional<std::vector<dim>> pads;
+    if (c.has_input(1)) {
+        if (const auto* v = c.input_value(1)) pads = *v;
+    } else if (c.has_attr("pads") || c.has_attr("paddings")) {
+        std::vector<dim> p;
+        for (auto v : c.ints_or(c.has_attr("pads") ? "pads" : "paddings")) p.emplace_back(v);
+        pads = std::move(p);
+    } else {
+        c.fail("the pads are missing (an input from opset 11, the pads attribute before)");
+    }
+    const shape* x = c.input_shape(0);
+    if (!x) {
+        if (pads && !c.has_input(3) && pads->size() % 2 == 0) return c.set_output(0, t, support::unknown_dims(pads->size() / 2));
+        return c.set_output_unknown_rank(0, t);
+    }
+    const std::size_t r = x->rank();
+    std::vector<std::size_t> axes;
+    if (c.has_input(3)) {
+        auto a = c.input_ints(3);
+        if (!a) return c.set_output(0, t, support::unknown_dims(r));  // which dims change is known at run time only
+        for (auto v : *a) {
+            const std::size_t ax = c.axis(v, r);
+            if (std::find(axes.begin(), axes.end(), ax) != axes.end()) c.fail("axis " + std::to_string(v) + " is repeated in axes");
+            axes.push_back(ax);
+        }
+    } else {
+        for (std::size_t i = 0; i < r; ++i) axes.push_back(i);
+    }
+    std::vector<dim> out = x->dims();
+    if (!pads) {
+        for (auto ax : axes) out[ax] = dim::unknown();
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    if (pads->size() != 2 * axes.size())
+        c.fail("pads has " + std::to_string(pads->size()) + " value(s), expected 2*" + std::to_string(axes.size()) +
+               " (begin and end per padded axis)");
+    const std::size_t n = axes.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        dim d = support::add(support::add(out[axes[i]], (*pads)[i]), (*pads)[i + n]);
+        if (d.is_static() && d.value() < 0)
+            c.fail("axis " + std::to_string(axes[i]) + " of size " + out[axes[i]].to_string() + " padded by " + (*pads)[i].to_string() +
+                   " and " + (*pads)[i + n].to_string() + " would have size " + d.to_string());
+        out[axes[i]] = clamp_nonnegative(d);
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// floor(d * s) as ONNX and ONNX Runtime compute it (float arithmetic); exact for symbols when s is a small fraction.
+[[nodiscard]] inline dim scale_dim(const dim& d, float s) {
+    if (s == 1.0f) return d;
+    constexpr float limit = 9.0e18f;  // beyond int64
+    auto fits = [&](std::int64_t v) { return static_cast<float>(v) * s < limit; };
+    auto apply = [s](std::int64_t v) { return static_cast<std::int64_t>(std::floor(static_cast<float>(v) * s)); };
+    if (d.is_static()) return fits(d.value()) ? dim(apply(d.value())) : dim::unknown();
+    if (d.is_range()) {
+        if (!fits(d.lo()) || (d.hi() != -1 && !fits(d.hi()))) return dim::unknown();
+        const std::int64_t lo = apply(d.lo()), hi = d.hi() == -1 ? -1 : apply(d.hi());
+        return hi == lo ? dim(lo) : dim::range(lo, hi);
+    }
+    if (d.is_symbol() && s > 0.0f)
+        for (std::int64_t q = 1; q <= 64; ++q) {
+            const double p = static_cast<double>(s) * static_cast<double>(q);
+            if (p == std::floor(p) && p < 1e9) return floor_div(d * dim(static_cast<std::int64_t>(p)), dim(q));
+        }
+    return dim::unknown();
+}
+
+/// Which axes scales/sizes refer to: the `axes` attribute (opset 18) or all of them.
+template <class Traits>
+[[nodiscard]] std::vector<std::size_t> resize_axes(const infer_context<Traits>& c, std::size_t rank) {
+    std::vector<std::size_t> axes;
+    if (c.has_attr("axes")) {
+        for (auto v : c.ints_or("axes")) {
+            const std::size_t ax = c.axis(v, rank);
+            if (std::find(axes.begin(), axes.end(), ax) != axes.end()) c.fail("axis " + std::to_string(v) + " is repeated in axes");
+            axes.push_back(ax);
+        }
+    } else {
+        for (std::size_t i = 0; i < rank; ++i) axes.push_back(i);
+    }
+    return axes;
+}
+
+/// The output of Resize/Upsample from per-axis scales (nullopt = not known before run time).
+template <class Traits>
+void apply_scales(infer_context<Traits>& c, const shape& x, const std::vector<std::size_t>& axes,
+                  const std::optional<std::vector<double>>& scales) {
+    const dtype t = c.input_dtype(0);
+    std::vector<dim> out = x.dims();
+    if (!scales) {
+        for (auto ax : axes) out[ax] = dim::unknown();
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    if (scales->size() != axes.size())
+        c.fail("scales has " + std::to_string(scales->size()) + " value(s) but " + std::to_string(axes.size()) +
+               " axes are resized (input " + x.to_string() + ")");
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const auto s = static_cast<float>((*scales)[i]);
+        if (!(s > 0.0f)) c.fail("scales must be positive, got " + std::to_string((*scales)[i]));
+        out[axes[i]] = scale_dim(out[axes[i]], s);
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Resize: X, scales (opset 10); X, roi, scales, sizes (opset 11 on; from 13 roi and scales are optional).
+template <class Traits>
+void resize(infer_context<Traits>& c) {
+    const bool v10 = c.opset() < 11;
+    support::expect_inputs(c, v10 ? 2 : 1, v10 ? 2 : 4);
+    const dtype t = c.input_dtype(0);
+    const std::size_t scales_at = v10 ? 1 : 2, sizes_at = 3;
+    // an empty tensor (shape [0]) means "not given"
+    auto given = [&](std::size_t i) {
+        if (!c.has_input(i)) return false;
+        const shape* s = c.input_shape(i);
+        return !(s && s->numel() && *s->numel() == 0);
+    };
+    const bool has_scales = given(scales_at), has_sizes = !v10 && given(sizes_at);
+    if (has_scales && has_sizes) {
+        const shape* ss = c.input_shape(scales_at);
+        if (ss && ss->is_static()) c.fail("scales and sizes are both given; exactly one of them may be non-empty");
+    }
+    if (!has_scales && !has_sizes) c.fail("neither scales nor sizes is given");
+    const shape* x = c.input_shape(0);
+    if (!x) {
+        // the rank is the number of scales/sizes when they cover every axis
+        const shape* s = c.input_shape(has_sizes ? sizes_at : scales_at);
+        if (!c.has_attr("axes") && s && s->rank() == 1 && (*s)[0].is_static()) {
+            if (has_sizes)
+                if (const auto* v = c.input_value(sizes_at); v && v->size() == static_cast<std::size_t>((*s)[0].value()))
+                    return c.set_output(0, t, shape(*v));
+            return c.set_output(0, t, support::unknown_dims(static_cast<std::size_t>((*s)[0].value())));
+        }
+        return c.set_output_unknown_rank(0, t);
+    }
+    const auto axes = resize_axes(c, x->rank());
+    if (!has_sizes) return apply_scales(c, *x, axes, c.input_floats(scales_at));
+    std::vector<dim> out = x->dims();
+    const auto* sizes = c.input_value(sizes_at);
+    if (!sizes) {
+        for (auto ax : axes) out[ax] = dim::unknown();
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    if (sizes->size() != axes.size())
+        c.fail("sizes has " + std::to_string(sizes->size()) + " value(s) but " + std::to_string(axes.size()) + " axes are resized (input " +
+               x->to_string() + ")");
+    for (const auto& d : *sizes)
+        if (d.is_static() && d.value() < 0) c.fail("sizes must not be negative, got " + shape(*sizes).to_string());
+    const auto policy = c.template attr_or<std::string>("keep_aspect_ratio_policy", "stretch");
+    if (policy != "stretch" && policy != "not_larger" && policy != "not_smaller")
+        c.fail("keep_aspect_ratio_policy '" + policy + "' is not one of stretch, not_larger, not_smaller");
+    if (policy == "stretch") {
+        for (std::size_t i = 0; i < axes.size(); ++i) out[axes[i]] = (*sizes)[i];
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    // keep the aspect ratio: one scale for every resized axis, the smallest (not_larger) or largest (not_smaller)
+    bool known = true;
+    float scale = policy == "not_larger" ? 3.4e38f : 0.0f;
+    for (std::size_t i = 0; i < axes.size(); ++i) {
+        const dim& in = out[axes[i]];
+        if (!(*sizes)[i].is_static() || !in.is_static() || in.value() == 0) {
+            known = false;
+            break;
+        }
+        const float r = static_cast<float>((*sizes)[i].value()) / static_cast<float>(in.value());
+        scale = policy == "not_larger" ? std::min(scale, r) : std::max(scale, r);
+    }
+    for (auto ax : axes) {
+        const float v = known ? std::round(scale * static_cast<float>(out[ax].value())) : -1.0f;
+        out[ax] = v >= 0.0f && v < 9.0e18f ? dim(static_cast<std::int64_t>(v)) : dim::unknown();
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Upsample: scales from the attribute (before opset 9) or input 1.
+template <class Traits>
+void upsample(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    std::optional<std::vector<double>> scales;
+    if (c.has_input(1)) {
+        scales = c.input_floats(1);
+    } else if (c.has_attr("scales")) {
+        std::vector<double> s;
+        for (float f : c.template attr<std::vector<float>>("scales")) s.push_back(f);
+        scales = std::move(s);
+    } else {
+        c.fail("the scales are missing (an input from opset 9, the scales attribute before)");
+    }
+    const shape* x = c.input_shape(0);
+    if (!x) {
+        if (scales) return c.set_output(0, t, support::unknown_dims(scales->size()));
+        return c.set_output_unknown_rank(0, t);
+    }
+    std::vector<std::size_t> axes;
+    for (std::size_t i = 0; i < x->rank(); ++i) axes.push_back(i);
+    apply_scales(c, *x, axes, scales);
+}
+
+}  // namespace nn
+
+template <class Traits>
+void add_nn_rules(shape_rule_table<Traits>& t) {
+    t.add("Conv", &nn::conv<Traits>);
+    t.add("ConvTranspose", &nn::conv_transpose<Traits>);
+    for (const char* op : {"MaxPool", "AveragePool", "LpPool"}) t.add(op, &nn::pool<Traits>);
+    t.add("GlobalAveragePool", &nn::global_pool<Traits>);
+    t.add("GlobalMaxPool", &nn::global_pool<Traits>);
+    t.add("BatchNormalization", &nn::batch_norm<Traits>);
+    t.add("InstanceNormalization", &nn::instance_norm<Traits>);
+    t.add("LayerNormalization", &nn::layer_norm<Traits>);
+    for (const char* op : {"LpNormalization", "Softmax", "LogSoftmax", "Hardmax"}) t.add(op, &nn::along_axis<Traits>);
+    t.add("MatMul", &nn::matmul<Traits>);
+    t.add("Gemm", &nn::gemm<Traits>);
+    t.add("DepthToSpace", &nn::depth_space<Traits>);
+    t.add("SpaceToDepth", &nn::depth_space<Traits>);
+    t.add("Pad", &nn::pad<Traits>);
+    t.add("Resize", &nn::resize<Traits>);
+    t.add("Upsample", &nn::upsample<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/nn.hpp ----
+// ---- begin gearc/passes/shape_rules/reduce.hpp ----
+// Shape rules for reductions: Reduce* (axes as attribute or input, keepdims, noop_with_empty_axes) and ArgMax/ArgMin.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+namespace reduce {
+
+/// The input with the flagged axes removed, or kept as 1 with keepdims.
+[[nodiscard]] inline shape reduced(const shape& x, const std::vector<bool>& along, bool keepdims) {
+    std::vector<dim> out;
+    for (std::size_t i = 0; i < x.rank(); ++i) {
+        if (!along[i]) out.push_back(x[i]);
+        else if (keepdims) out.emplace_back(1);
+    }
+    return shape(std::move(out));
+}
+
+/// ReduceSum/Mean/Max/...: axes from input 1 (ReduceSum from opset 13, the others from 18) or the attribute;
+/// no axes reduce everything unless noop_with_empty_axes is set.
+template <class Traits>
+void reduce_op(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    const bool keepdims = c.template attr_or<std::int64_t>("keepdims", 1) != 0;
+    const bool noop = c.template attr_or<std::int64_t>("noop_with_empty_axes", 0) != 0;
+    if (c.has_input(1) && c.has_attr("axes")) c.fail("axes is given both as an attribute and as an input");
+    std::optional<std::vector<std::int64_t>> axes;
+    if (c.has_input(1)) {
+        if (const shape* as = c.input_shape(1); as && as->rank() > 1) c.fail("axes must be a 1-D tensor, got shape " + as->to_string());
+        axes = c.input_ints(1);
+    } else {
+        axes = c.ints_or("axes");
+    }
+    const shape* x = c.input_shape(0);
+    if (!x) return c.set_output_unknown_rank(0, t);
+    const std::size_t r = x->rank();
+    if (!axes) {
+        // which axes is known at run time only: with keepdims the rank stays; without, it drops by the number of axes
+        if (keepdims) return c.set_output(0, t, support::unknown_dims(r));
+        const shape* as = c.input_shape(1);
+        if (as && as->rank() == 1 && (*as)[0].is_static() && (*as)[0].value() > 0 && static_cast<std::size_t>((*as)[0].value()) <= r)
+            return c.set_output(0, t, support::unknown_dims(r - static_cast<std::size_t>((*as)[0].value())));
+        return c.set_output_unknown_rank(0, t);
+    }
+    std::vector<bool> along(r, axes->empty() && !noop);
+    for (auto a : *axes) {
+        const std::size_t ax = c.axis(a, r);
+        if (along[ax]) c.fail("axis " + std::to_string(a) + " is repeated in axes");
+        along[ax] = true;
+    }
+    c.set_output(0, t, reduced(*x, along, keepdims));
+}
+
+/// ArgMax, ArgMin: int64 indices along `axis`, kept as 1 with keepdims.
+template <class Traits>
+void arg_op(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const bool keepdims = c.template attr_or<std::int64_t>("keepdims", 1) != 0;
+    const shape* x = c.input_shape(0);
+    if (!x) return c.set_output_unknown_rank(0, dtype::int64);
+    std::vector<bool> along(x->rank(), false);
+    along[c.axis(c.template attr_or<std::int64_t>("axis", 0), x->rank())] = true;
+    c.set_output(0, dtype::int64, reduced(*x, along, keepdims));
+}
+
+}  // namespace reduce
+
+template <class Traits>
+void add_reduce_rules(shape_rule_table<Traits>& t) {
+    for (const char* op : {"ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
+                           "ReduceLogSumExp", "ReduceSumSquare"})
+        t.add(op, &reduce::reduce_op<Traits>);
+    t.add("ArgMax", &reduce::arg_op<Traits>);
+    t.add("ArgMin", &reduce::arg_op<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/reduce.hpp ----
+// ---- begin gearc/passes/shape_rules/sequence.hpp ----
+// Shape rules for sequence and indexing operators: LSTM, GRU, RNN, Einsum, TopK, CumSum, NonMaxSuppression, NonZero.
+
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+namespace sequence {
+
+/// Fails unless input i (when its shape is known) is 3-D and matches `want` where a want dim is known.
+template <class Traits>
+void check_weight(const infer_context<Traits>& c, std::size_t i, const char* what, const std::array<dim, 3>& want) {
+    const shape* s = c.input_shape(i);
+    if (!s) return;
+    bool ok = s->rank() == 3;
+    for (std::size_t k = 0; ok && k < 3; ++k) ok = support::may_equal((*s)[k], want[k]);
+    if (!ok)
+        c.fail(std::string(what) + " must have shape [" + want[0].to_string() + "," + want[1].to_string() + "," + want[2].to_string() +
+               "] ([num_directions, gates*hidden_size, ...]), got " + s->to_string());
+}
+
+/// RNN (1 gate), GRU (3), LSTM (4, with a cell state): Y [seq, dirs, batch, hidden] (layout 0) or
+/// [batch, seq, dirs, hidden] (layout 1), Y_h / Y_c [dirs, batch, hidden] or [batch, dirs, hidden].
+template <class Traits, std::int64_t Gates>
+void recurrent(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, Gates == 4 ? 8 : 6);
+    support::same_dtype(c, 0, 1);
+    support::same_dtype(c, 0, 2);
+    const dtype t = c.input_dtype(0);
+    const auto direction = c.template attr_or<std::string>("direction", "forward");
+    if (direction != "forward" && direction != "reverse" && direction != "bidirectional")
+        c.fail("direction '" + direction + "' is not one of forward, reverse, bidirectional");
+    const std::int64_t dirs = direction == "bidirectional" ? 2 : 1;
+    const std::int64_t layout = c.template attr_or<std::int64_t>("layout", 0);
+    if (layout != 0 && layout != 1) c.fail("layout must be 0 or 1, got " + std::to_string(layout));
+    const shape* x = c.input_shape(0);
+    const shape* w = c.input_shape(1);
+    const shape* r = c.input_shape(2);
+    if (x && x->rank() != 3)
+        c.fail("X must be 3-D (" + std::string(layout ? "[batch, seq_length, input_size]" : "[seq_length, batch, input_size]") + "), got " +
+               x->to_string());
+    // hidden_size: the attribute, else what R or W say
+    dim hidden;
+    if (c.has_attr("hidden_size")) {
+        const auto h = c.template attr<std::int64_t>("hidden_size");
+        if (h < 1) c.fail("hidden_size must be positive, got " + std::to_string(h));
+        hidden = dim(h);
+    } else if (r && r->rank() == 3) {
+        hidden = (*r)[2];
+    } else if (w && w->rank() == 3 && (*w)[1].is_static()) {
+        hidden = dim((*w)[1].value() / Gates);
+    }
+    const dim gates_hidden = hidden * dim(Gates);
+    const dim seq = x ? (*x)[layout ? 1 : 0] : dim::unknown();
+    const dim batch = x ? (*x)[layout ? 0 : 1] : dim::unknown();
+    const dim input_size = x ? (*x)[2] : dim::unknown();
+    check_weight(c, 1, "W", {dim(dirs), gates_hidden, input_size});
+    check_weight(c, 2, "R", {dim(dirs), gates_hidden, hidden});
+    if (const shape* b = c.input_shape(3);
+        b && (b->rank() != 2 || !support::may_equal((*b)[0], dim(dirs)) || !support::may_equal((*b)[1], gates_hidden * dim(2))))
+        c.fail("B must have shape [" + std::to_string(dirs) + "," + (gates_hidden * dim(2)).to_string() + "], got " + b->to_string());
+    const dim d(dirs);
+    if (c.num_outputs() > 0) c.set_output(0, t, layout ? shape{batch, seq, d, hidden} : shape{seq, d, batch, hidden});
+    const shape state = layout ? shape{batch, d, hidden} : shape{d, batch, hidden};
+    for (std::size_t o = 1; o < c.num_outputs() && o < (Gates == 4 ? 3u : 2u); ++o) c.set_output(o, t, state);
+}
+
+/// One operand's subscripts: letters, and where "..." stands (npos when absent).
+struct einsum_term {
+    std::string labels;
+    std::size_t ellipsis = std::string::npos;
+};
+
+/// Einsum: subscripts per operand, "..." for broadcast dims, an explicit output after "->" or the implicit one
+/// (the broadcast dims, then the letters that occur once, in alphabetical order).
+template <class Traits>
+void einsum(infer_context<Traits>& c) {
+    if (c.num_inputs() == 0) c.fail("expects at least 1 input, got 0");
+    const dtype t = c.input_dtype(0);
+    for (std::size_t i = 0; i < c.num_inputs(); ++i) {
+        if (!c.has_input(i)) c.fail("input " + std::to_string(i) + " is missing");
+        support::same_dtype(c, 0, i);
+    }
+    if (!c.has_attr("equation")) c.fail("the equation attribute is required");
+    const auto raw = c.template attr<std::string>("equation");
+    std::string eq;
+    for (char ch : raw)
+        if (ch != ' ' && ch != '\t') eq += ch;
+    const auto arrow = eq.find("->");
+    const bool explicit_out = arrow != std::string::npos;
+    const std::string lhs = explicit_out ? eq.substr(0, arrow) : eq;
+    const std::string rhs = explicit_out ? eq.substr(arrow + 2) : std::string();
+
+    auto parse = [&](const std::string& s) {
+        einsum_term term;
+        for (std::size_t i = 0; i < s.size(); ++i) {
+            const char ch = s[i];
+            if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) {
+                term.labels += ch;
+            } else if (ch == '.' && s.compare(i, 3, "...") == 0 && term.ellipsis == std::string::npos) {
+                term.ellipsis = term.labels.size();
+                i += 2;
+            } else {
+                c.fail("equation '" + raw + "' is malformed at '" + s.substr(i) + "'");
+            }
+        }
+        return term;
+    };
+    std::vector<einsum_term> terms;
+    for (std::size_t start = 0;;) {
+        const auto comma = lhs.find(',', start);
+        terms.push_back(parse(lhs.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    if (terms.size() != c.num_inputs())
+        c.fail("equation '" + raw + "' has " + std::to_string(terms.size()) + " operand(s) but the node has " +
+               std::to_string(c.num_inputs()) + " input(s)");
+
+    std::array<std::optional<dim>, 128> label_dim{};
+    std::array<int, 128> count{};
+    std::optional<shape> ell = shape();  // broadcast of the "..." dims; nullopt when some are of unknown rank
+    bool any_ellipsis = false;
+    for (std::size_t i = 0; i < terms.size(); ++i) {
+        const auto& term = terms[i];
+        for (char ch : term.labels) ++count[static_cast<unsigned char>(ch)];
+        if (term.ellipsis != std::string::npos) any_ellipsis = true;
+        const shape* s = c.input_shape(i);
+        if (!s) {
+            if (term.ellipsis != std::string::npos) ell.reset();
+            continue;
+        }
+        const std::size_t n = term.labels.size();
+        if (term.ellipsis == std::string::npos ? s->rank() != n : s->rank() < n)
+            c.fail("operand " + std::to_string(i) + " '" + (term.ellipsis == std::string::npos ? term.labels : term.labels + "...") +
+                   "' does not fit its shape " + s->to_string());
+        const std::size_t ell_rank = s->rank() - n;
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t at = term.ellipsis != std::string::npos && k >= term.ellipsis ? k + ell_rank : k;
+            const dim& d = (*s)[at];
+            auto& slot = label_dim[static_cast<unsigned char>(term.labels[k])];
+            if (!slot) slot = d;
+            else if (d.is_static() && d.value() == 1) continue;  // size-1 dims broadcast
+            else if (slot->is_static() && slot->value() == 1) slot = d;
+            else if (!support::may_equal(*slot, d))
+                c.fail("label '" + std::string(1, term.labels[k]) + "' is " + slot->to_string() + " in one place and " + d.to_string() +
+                       " in operand " + std::to_string(i) + " " + s->to_string());
+            else slot = support::merge_equal(*slot, d);
+        }
+        if (term.ellipsis != std::string::npos && ell) {
+            const shape part(std::vector<dim>(s->dims().begin() + static_cast<std::ptrdiff_t>(term.ellipsis),
+                                              s->dims().begin() + static_cast<std::ptrdiff_t>(term.ellipsis + ell_rank)));
+            auto b = broadcast(*ell, part);
+            if (!b) c.fail("the '...' dims " + ell->to_string() + " and " + part.to_string() + " do not broadcast");
+            ell = std::move(b);
+        }
+    }
+
+    einsum_term out;
+    if (explicit_out) {
+        out = parse(rhs);
+        for (char ch : out.labels) {
+            if (!count[static_cast<unsigned char>(ch)]) c.fail("output label '" + std::string(1, ch) + "' is not in any operand");
+            if (std::count(out.labels.begin(), out.labels.end(), ch) > 1) c.fail("output label '" + std::string(1, ch) + "' is repeated");
+        }
+        if (out.ellipsis != std::string::npos && !any_ellipsis) out.ellipsis = std::string::npos;  // "..." over nothing
+    } else {
+        for (int ch = 0; ch < 128; ++ch)
+            if (count[static_cast<std::size_t>(ch)] == 1) out.labels += static_cast<char>(ch);
+        if (any_ellipsis) out.ellipsis = 0;
+    }
+    if (out.ellipsis != std::string::npos && !ell) return c.set_output_unknown_rank(0, t);
+    std::vector<dim> dims;
+    for (std::size_t k = 0; k <= out.labels.size(); ++k) {
+        if (k == out.ellipsis) dims.insert(dims.end(), ell->begin(), ell->end());
+        if (k < out.labels.size()) {
+            const auto& slot = label_dim[static_cast<unsigned char>(out.labels[k])];
+            dims.push_back(slot ? *slot : dim::unknown());
+        }
+    }
+    c.set_output(0, t, shape(std::move(dims)));
+}
+
+/// TopK: Values and int64 Indices with the `axis` dim replaced by K (input 1 from opset 10, attribute k before).
+template <class Traits>
+void topk(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    dim k;
+    if (c.has_input(1)) {
+        if (const shape* ks = c.input_shape(1); ks && ks->numel() && *ks->numel() != 1)
+            c.fail("K must hold a single value, got shape " + ks->to_string());
+        if (const auto* v = c.input_value(1); v && v->size() == 1) k = (*v)[0];
+    } else if (c.has_attr("k")) {
+        k = dim(c.template attr<std::int64_t>("k"));
+    } else {
+        c.fail("K is missing (an input from opset 10, the k attribute before)");
+    }
+    if (k.is_static() && k.value() < 0) c.fail("K must not be negative, got " + k.to_string());
+    const shape* x = c.input_shape(0);
+    if (!x) {
+        c.set_output_unknown_rank(0, t);
+        if (c.num_outputs() > 1) c.set_output_unknown_rank(1, dtype::int64);
+        return;
+    }
+    const std::size_t axis = c.axis(c.template attr_or<std::int64_t>("axis", -1), x->rank());
+    const dim& n = (*x)[axis];
+    if (k.is_static() && n.is_static() && k.value() > n.value())
+        c.fail("K=" + k.to_string() + " is larger than the axis " + std::to_string(axis) + " dim " + n.to_string() + " of " +
+               x->to_string());
+    std::vector<dim> out = x->dims();
+    out[axis] = k;
+    shape s(std::move(out));
+    if (c.num_outputs() > 1) c.set_output(1, dtype::int64, s);
+    c.set_output(0, t, std::move(s));
+}
+
+/// CumSum: output like X; axis is a scalar (or one-element) integer tensor.
+template <class Traits>
+void cumsum(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    if (const shape* a = c.input_shape(1); a && a->numel() && *a->numel() != 1)
+        c.fail("axis must hold a single value, got shape " + a->to_string());
+    const shape* x = c.input_shape(0);
+    if (const auto a = c.input_ints(1); x && a && a->size() == 1) (void)c.axis((*a)[0], x->rank());
+    support::same_shape(c, 0, 0, c.input_dtype(0));
+}
+
+/// NonMaxSuppression: [num_selected, 3] int64 (batch, class, box), num_selected known at run time only.
+template <class Traits>
+void non_max_suppression(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 5);
+    const shape* boxes = c.input_shape(0);
+    if (boxes && (boxes->rank() != 3 || !support::may_equal((*boxes)[2], dim(4))))
+        c.fail("boxes must have shape [num_batches, spatial_dimension, 4], got " + boxes->to_string());
+    const shape* scores = c.input_shape(1);
+    if (scores && scores->rank() != 3)
+        c.fail("scores must have shape [num_batches, num_classes, spatial_dimension], got " + scores->to_string());
+    c.set_output(0, dtype::int64, shape{dim::unknown(), dim(3)});
+}
+
+/// NonZero: [rank(X), number of non-zero elements] int64.
+template <class Traits>
+void non_zero(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const shape* x = c.input_shape(0);
+    c.set_output(0, dtype::int64, shape{x ? dim(static_cast<std::int64_t>(x->rank())) : dim::unknown(), dim::unknown()});
+}
+
+}  // namespace sequence
+
+template <class Traits>
+void add_sequence_rules(shape_rule_table<Traits>& t) {
+    t.add("RNN", &sequence::recurrent<Traits, 1>);
+    t.add("GRU", &sequence::recurrent<Traits, 3>);
+    t.add("LSTM", &sequence::recurrent<Traits, 4>);
+    t.add("Einsum", &sequence::einsum<Traits>);
+    t.add("TopK", &sequence::topk<Traits>);
+    t.add("CumSum", &sequence::cumsum<Traits>);
+    t.add("NonMaxSuppression", &sequence::non_max_suppression<Traits>);
+    t.add("NonZero", &sequence::non_zero<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/sequence.hpp ----
+// ---- begin gearc/passes/shape_rules/tensor.hpp ----
+// Shape rules: tensor and shape operators (Concat, Split, Slice, Gather*, Scatter*, Reshape, Transpose, Squeeze, ...).
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+/// Helpers shared by the tensor-operator rules and the shape-value rules (values.hpp).
+namespace tensor_detail {
+
+/// ONNX's TensorProto element-type code (Cast's `to`, EyeLike's `dtype`) as a dtype; nullopt for unknown codes.
+[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
+    switch (code) {
+        case 1: return dtype::float32;
+        case 2: return dtype::uint8;
+        case 3: return dtype::int8;
+        case 4: return dtype::uint16;
+        case 5: return dtype::int16;
+        case 6: return dtype::int32;
+        case 7: return dtype::int64;
+        case 8: return dtype::string;
+        case 9: return dtype::boolean;
+        case 10: return dtype::float16;
+        case 11: return dtype::float64;
+        case 12: return dtype::uint32;
+        case 13: return dtype::uint64;
+        case 14: return dtype::complex64;
+        case 15: return dtype::complex128;
+        case 16: return dtype::bfloat16;
+        default: return std::nullopt;
+    }
+}
+
+/// Slice indices at or beyond this magnitude mean "to the end" (exporters write INT32_MAX or INT64_MAX).
+inline constexpr std::int64_t huge_index = std::numeric_limits<std::int32_t>::max();
+
+/// Longest shape operand tracked element by element (a rank, so tiny in practice).
+inline constexpr std::int64_t max_shape_operand = 4096;
+
+/// The elements of a 1-D shape-like input (Reshape's shape, Expand's shape, Tile's repeats, ...): its known
+/// values (static, symbolic or unknown), else as many unknown dims as its static length, else nullopt.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<dim>> shape_operand(const infer_context<Traits>& c, std::size_t i) {
+    if (const auto* v = c.input_value(i)) return *v;
+    const shape* s = c.input_shape(i);
+    if (!s) return std::nullopt;
+    if (s->rank() == 0) return std::vector<dim>(1, dim::unknown());
+    if (s->rank() == 1 && (*s)[0].is_static() && (*s)[0].value() <= max_shape_operand)
+        return std::vector<dim>(static_cast<std::size_t>((*s)[0].value()), dim::unknown());
+    return std::nullopt;
+}
+
+/// An integer list that was an attribute before opset `since` and an input from then on.
+struct int_list {
+    bool given = false;                                 ///< the attribute or the input is there
+    std::optional<std::vector<std::int64_t>> values;    ///< its values when known statically
+    std::optional<std::size_t> length;                  ///< its length when known
+};
+template <class Traits>
+[[nodiscard]] int_list attr_or_input(const infer_context<Traits>& c, std::string_view attr, std::size_t input, std::int64_t since) {
+    int_list out;
+    auto from_input = [&] {
+        out.given = true;
+        out.values = c.input_ints(input);
+        if (out.values) out.length = out.values->size();
+        else if (auto ops = shape_operand(c, input)) out.length = ops->size();
+    };
+    auto from_attr = [&] {
+        out.given = true;
+        out.values = c.ints_or(attr);
+        out.length = out.values->size();
+    };
+    // the opset decides; a model that uses the other form anyway is still read
+    if (c.opset() >= since && c.has_input(input)) from_input();
+    else if (c.has_attr(attr)) from_attr();
+    else if (c.has_input(input)) from_input();
+    return out;
+}
+
+/// Normalised start and length of ONNX Slice over a static size `d` (negative indices count from the end,
+/// out-of-range indices are clamped; a negative step walks backwards).
+struct slice_span {
+    std::int64_t start = 0;
+    std::int64_t length = 0;
+};
+[[nodiscard]] inline slice_span slice_static(std::int64_t d, std::int64_t start, std::int64_t end, std::int64_t step) {
+    if (d <= 0) return {0, 0};
+    if (start < 0) start = start < -d ? (step > 0 ? 0 : -1) : start + d;
+    if (end < 0) end = end < -d ? -1 : end + d;
+    if (step > 0) {
+        start = std::clamp<std::int64_t>(start, 0, d);
+        end = std::clamp<std::int64_t>(end, 0, d);
+    } else {
+        start = std::clamp<std::int64_t>(start, 0, d - 1);
+        end = std::clamp<std::int64_t>(end, -1, d - 1);
+    }
+    const std::int64_t span = step > 0 ? end - start : start - end;
+    const std::int64_t mag = step > 0 ? step : -step;
+    const std::int64_t len = span <= 0 ? 0 : (span + mag - 1) / mag;
+    return {start, len};
+}
+
+/// A slice bound on a dimension whose size is not static: the position it stands for, assuming it lies inside
+/// the dimension (the usual case: x[:, 1:], x[:, :-1], x[:, -1:], pos[:T]). Huge values clamp to the ends.
+[[nodiscard]] inline dim slice_bound(const dim& d, const dim& v, bool is_start, std::int64_t step) {
+    if (!v.is_static()) return v;  // a symbolic bound comes from shape arithmetic: a position >= 0
+    const std::int64_t x = v.value();
+    if (x >= huge_index) return step > 0 ? d : d - dim(1);
+    if (x <= -huge_index) return step > 0 ? dim(0) : (is_start ? dim(0) : dim(-1));
+    if (x < 0) return d + dim(x);
+    return dim(x);
+}
+
+/// The length of slicing `d` by start/end/step (step static and non-zero).
+[[nodiscard]] inline dim slice_length(const dim& d, const dim& start, const dim& end, std::int64_t step) {
+    if (start.is_unknown() || end.is_unknown() || start.is_range() || end.is_range()) return dim::unknown();
+    if (d.is_static() && start.is_static() && end.is_static())
+        return dim(slice_static(d.value(), start.value(), end.value(), step).length);
+    if (d.is_range() && start.is_static() && end.is_static()) {
+        // exact over the interval when it is small enough to walk
+        if (d.hi() < 0 || d.hi() - d.lo() > max_shape_operand) return dim::unknown();
+        std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 0;
+        for (std::int64_t n = std::max<std::int64_t>(d.lo(), 0); n <= d.hi(); ++n) {
+            const auto len = slice_static(n, start.value(), end.value(), step).length;
+            lo = std::min(lo, len);
+            hi = std::max(hi, len);
+        }
+        return lo == hi ? dim(lo) : dim::range(lo, hi);
+    }
+    if (d.is_range() || (d.is_unknown() && !(start.is_static() && end.is_static()))) return dim::unknown();
+    const dim s = slice_bound(d, start, true, step);
+    const dim e = slice_bound(d, end, false, step);
+    const dim len = step > 0 ? ceil_div(e - s, dim(step)) : ceil_div(s - e, dim(-step));
+    if (len.is_static() && len.value() < 0) return dim(0);
+    return len;
+}
+
+/// Output index -> input index of numpy broadcasting of static `in` to static `out` (right-aligned).
+[[nodiscard]] inline std::size_t broadcast_source(const std::vector<std::int64_t>& out, const std::vector<std::int64_t>& in,
+                                                  std::size_t flat) {
+    std::size_t src = 0, stride = 1;
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        const std::size_t axis = out.size() - 1 - k;
+        const auto extent = static_cast<std::size_t>(out[axis]);
+        const std::size_t idx = extent ? flat % extent : 0;
+        flat = extent ? flat / extent : 0;
+        if (k < in.size()) {
+            const auto in_extent = static_cast<std::size_t>(in[in.size() - 1 - k]);
+            if (in_extent != 1) src += idx * stride;
+            stride *= in_extent;
+        }
+    }
+    return src;
+}
+
+/// The attribute `name`, failing (GC4002) when the node lacks it.
+template <class T, class Traits>
+[[nodiscard]] T required_attr(const infer_context<Traits>& c, std::string_view name) {
+    if (!c.has_attr(name)) c.fail("the " + std::string(name) + " attribute is required");
+    return c.template attr<T>(name);
+}
+
+/// The rank-r axes list (negatives normalised), failing on out-of-range or repeated axes.
+template <class Traits>
+[[nodiscard]] std::vector<std::size_t> normalise_axes(const infer_context<Traits>& c, const std::vector<std::int64_t>& axes,
+                                                      std::size_t rank, std::string_view what = "axis") {
+    std::vector<std::size_t> out;
+    out.reserve(axes.size());
+    for (auto a : axes) {
+        auto ax = c.axis(a, rank, what);
+        if (std::find(out.begin(), out.end(), ax) != out.end()) c.fail(std::string(what) + " " + std::to_string(a) + " is repeated");
+        out.push_back(ax);
+    }
+    return out;
+}
+
+/// A scalar input as a number: a constant (any numeric type) or a statically known shape value.
+template <class Traits>
+[[nodiscard]] std::optional<double> scalar_number(const infer_context<Traits>& c, std::size_t i) {
+    if (auto f = c.input_floats(i); f && f->size() == 1) return f->front();
+    if (auto v = c.input_ints(i); v && v->size() == 1) return static_cast<double>(v->front());
+    return std::nullopt;
+}
+
+/// A scalar input as a dim (static or symbolic); unknown when not known.
+template <class Traits>
+[[nodiscard]] dim scalar_dim(const infer_context<Traits>& c, std::size_t i) {
+    if (const auto* v = c.input_value(i); v && v->size() == 1) return v->front();
+    if (auto f = scalar_number(c, i); f && std::floor(*f) == *f) return dim(static_cast<std::int64_t>(*f));
+    return dim::unknown();
+}
+
+}  // namespace tensor_detail
+
+/// The type rules of the tensor operators, one function per operator.
+namespace tensor_ops {
+
+using tensor_detail::shape_operand;
+using support::unknown_dims;
+
+template <class Traits>
+void concat(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, std::size_t(-1));
+    dtype t = dtype::undefined;
+    for (std::size_t i = 0; i < c.num_inputs() && t == dtype::undefined; ++i) t = c.input_dtype(i);
+    const shape* first = nullptr;
+    std::size_t first_index = 0;
+    for (; first_index < c.num_inputs() && !first; ++first_index) first = c.input_shape(first_index);
+    if (!first) return c.set_output_unknown_rank(0, t);
+    --first_index;
+    const std::size_t rank = first->rank();
+    if (rank == 0) c.fail("Concat of scalars (inputs must have rank >= 1)");
+    const std::size_t axis = c.axis(tensor_detail::required_attr<std::int64_t>(c, "axis"), rank);
+    std::vector<dim> out(rank, dim::unknown());
+    bool first_known = true;
+    dim total(0);
+    for (std::size_t i = 0; i < c.num_inputs(); ++i) {
+        const shape* s = c.input_shape(i);
+        if (!s) {
+            total = dim::unknown();
+            continue;
+        }
+        if (s->rank() != rank)
+            c.fail("input " + std::to_string(i) + " has rank " + std::to_string(s->rank()) + " but input " +
+                   std::to_string(first_index) + " has rank " + std::to_string(rank) + " (all Concat inputs need the same rank)");
+        for (std::size_t k = 0; k < rank; ++k) {
+            if (k == axis) continue;
+            if (first_known) {
+                out[k] = (*s)[k];
+            } else if (support::may_equal(out[k], (*s)[k])) {
+                out[k] = support::merge_equal(out[k], (*s)[k]);
+            } else {
+                c.fail("input " + std::to_string(i) + " has size " + (*s)[k].to_string() + " on axis " + std::to_string(k) +
+                       " but an earlier input has " + out[k].to_string() + " (only the Concat axis " + std::to_string(axis) +
+                       " may differ)");
+            }
+        }
+        first_known = false;
+        total = total + (*s)[axis];
+    }
+    out[axis] = total;
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void split(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    const std::size_t n = c.num_outputs();
+    if (n == 0) c.fail("Split has no outputs");
+    const shape* in = c.input_shape(0);
+    if (!in) {
+        for (std::size_t i = 0; i < n; ++i) c.set_output_unknown_rank(i, t);
+        return;
+    }
+    const std::size_t axis = c.axis(c.attr_or("axis", std::int64_t{0}), in->rank());
+    const dim d = (*in)[axis];
+    std::vector<dim> sizes(n, dim::unknown());
+    // the sizes: an attribute before opset 13, an input (maybe symbolic) from then on
+    std::optional<std::vector<dim>> given;
+    if (c.has_input(1) && (c.opset() >= 13 || !c.has_attr("split"))) {
+        given = shape_operand(c, 1);
+        if (!given) given = std::vector<dim>(n, dim::unknown());
+    } else if (c.has_attr("split")) {
+        given.emplace();
+        for (auto v : c.ints_or("split")) given->emplace_back(v);
+    }
+    if (given) {
+        if (given->size() != n)
+            c.fail("split has " + std::to_string(given->size()) + " sizes for " + std::to_string(n) + " outputs");
+        sizes = std::move(*given);
+        dim sum(0);
+        for (const auto& s : sizes) {
+            if (s.is_static() && s.value() < 0) c.fail("split size " + std::to_string(s.value()) + " is negative");
+            sum = sum + s;
+        }
+        if (sum.is_static() && d.is_static() && sum.value() != d.value())
+            c.fail("split sizes add up to " + std::to_string(sum.value()) + " but axis " + std::to_string(axis) + " has size " +
+                   std::to_string(d.value()));
+    } else {
+        if (c.has_attr("num_outputs") && c.template attr<std::int64_t>("num_outputs") != static_cast<std::int64_t>(n))
+            c.fail("num_outputs is " + std::to_string(c.template attr<std::int64_t>("num_outputs")) + " but the node has " +
+                   std::to_string(n) + " outputs");
+        const auto parts_n = static_cast<std::int64_t>(n);
+        if (c.opset() >= 18) {
+            // opset 18: chunks of ceil(d/n), the last one smaller when d does not divide
+            const dim chunk = ceil_div(d, dim(parts_n));
+            for (std::size_t i = 0; i + 1 < n; ++i) sizes[i] = chunk;
+            sizes[n - 1] = d - chunk * dim(parts_n - 1);
+            if (sizes[n - 1].is_static() && sizes[n - 1].value() < 0)
+                c.fail("axis " + std::to_string(axis) + " of size " + d.to_string() + " does not split into " + std::to_string(n) +
+                       " parts of " + chunk.to_string());
+        } else {
+            if (d.is_static() && d.value() % parts_n != 0)
+                c.fail("axis " + std::to_string(axis) + " of size " + std::to_string(d.value()) + " does not split into " +
+                       std::to_string(n) + " equal parts");
+            for (auto& s : sizes) s = floor_div(d, dim(parts_n));
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        shape s = *in;
+        s[axis] = sizes[i];
+        c.set_output(i, t, std::move(s));
+    }
+}
+
+template <class Traits>
+void slice(infer_context<Traits>& c) {
+    const bool attr_form = c.has_attr("starts") && !c.has_input(1);  // Slice-1 (before opset 10): attributes
+    if (attr_form) support::expect_inputs(c, 1, 1);
+    else support::expect_inputs(c, 3, 5);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output_unknown_rank(0, t);
+    const std::size_t rank = in->rank();
+    std::vector<dim> starts, ends;
+    std::optional<std::vector<std::int64_t>> axes, steps;
+    if (attr_form) {
+        for (auto v : c.ints_or("starts")) starts.emplace_back(v);
+        for (auto v : c.ints_or("ends")) ends.emplace_back(v);
+        if (c.has_attr("axes")) axes = c.ints_or("axes");
+    } else {
+        auto s = shape_operand(c, 1), e = shape_operand(c, 2);
+        if (!s || !e) return c.set_output(0, t, unknown_dims(rank));
+        starts = std::move(*s);
+        ends = std::move(*e);
+        if (c.has_input(3)) {
+            axes = c.input_ints(3);
+            if (!axes) return c.set_output(0, t, unknown_dims(rank));
+        }
+        if (c.has_input(4)) {
+            steps = c.input_ints(4);
+            if (!steps) {
+                // the sliced axes are known, their lengths not
+                shape out = *in;
+                if (!axes)
+                    for (std::size_t k = 0; k < starts.size() && k < rank; ++k) out[k] = dim::unknown();
+                else
+                    for (auto ax : tensor_detail::normalise_axes(c, *axes, rank)) out[ax] = dim::unknown();
+                return c.set_output(0, t, std::move(out));
+            }
+        }
+    }
+    if (starts.size() != ends.size())
+        c.fail("starts has " + std::to_string(starts.size()) + " values but ends has " + std::to_string(ends.size()));
+    if (!axes) {
+        axes.emplace();
+        for (std::size_t k = 0; k < starts.size(); ++k) axes->push_back(static_cast<std::int64_t>(k));
+    }
+    if (axes->size() != starts.size())
+        c.fail("axes has " + std::to_string(axes->size()) + " values but starts has " + std::to_string(starts.size()));
+    if (steps && steps->size() != starts.size())
+        c.fail("steps has " + std::to_string(steps->size()) + " values but starts has " + std::to_string(starts.size()));
+    const auto ax = tensor_detail::normalise_axes(c, *axes, rank);
+    shape out = *in;
+    for (std::size_t k = 0; k < ax.size(); ++k) {
+        const std::int64_t step = steps ? (*steps)[k] : 1;
+        if (step == 0) c.fail("step on axis " + std::to_string(ax[k]) + " is 0");
+        out[ax[k]] = tensor_detail::slice_length((*in)[ax[k]], starts[k], ends[k], step);
+    }
+    c.set_output(0, t, std::move(out));
+}
+
+template <class Traits>
+void gather(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* data = c.input_shape(0);
+    const shape* idx = c.input_shape(1);
+    if (!data || !idx) return c.set_output_unknown_rank(0, t);
+    if (data->rank() == 0) c.fail("Gather of a scalar (data must have rank >= 1)");
+    const std::size_t axis = c.axis(c.attr_or("axis", std::int64_t{0}), data->rank());
+    const dim d = (*data)[axis];
+    if (auto ids = c.input_ints(1); ids && d.is_static())
+        for (auto i : *ids)
+            if (i < -d.value() || i >= d.value())
+                c.fail("index " + std::to_string(i) + " is out of range for axis " + std::to_string(axis) + " of size " +
+                       std::to_string(d.value()));
+    std::vector<dim> out(data->dims().begin(), data->dims().begin() + static_cast<std::ptrdiff_t>(axis));
+    out.insert(out.end(), idx->dims().begin(), idx->dims().end());
+    out.insert(out.end(), data->dims().begin() + static_cast<std::ptrdiff_t>(axis) + 1, data->dims().end());
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void gather_elements(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* data = c.input_shape(0);
+    const shape* idx = c.input_shape(1);
+    if (!idx) return c.set_output_unknown_rank(0, t);
+    if (data) {
+        if (data->rank() != idx->rank())
+            c.fail("indices have rank " + std::to_string(idx->rank()) + " but data has rank " + std::to_string(data->rank()));
+        if (data->rank() == 0) c.fail("GatherElements of a scalar");
+        (void)c.axis(c.attr_or("axis", std::int64_t{0}), data->rank());
+    }
+    c.set_output(0, t, *idx);
+}
+
+template <class Traits>
+void gather_nd(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* data = c.input_shape(0);
+    const shape* idx = c.input_shape(1);
+    if (!data || !idx) return c.set_output_unknown_rank(0, t);
+    const auto b = static_cast<std::size_t>(c.attr_or("batch_dims", std::int64_t{0}));
+    if (idx->rank() == 0) c.fail("indices must have rank >= 1");
+    if (b >= std::min(data->rank(), idx->rank()))
+        c.fail("batch_dims " + std::to_string(b) + " must be smaller than the ranks of data and indices");
+    const dim k = (*idx)[idx->rank() - 1];
+    if (!k.is_static()) return c.set_output_unknown_rank(0, t);
+    if (k.value() < 1 || static_cast<std::size_t>(k.value()) + b > data->rank())
+        c.fail("indices' last dimension " + std::to_string(k.value()) + " does not fit data of rank " +
+               std::to_string(data->rank()) + " with batch_dims " + std::to_string(b));
+    std::vector<dim> out(idx->dims().begin(), idx->dims().end() - 1);
+    out.insert(out.end(), data->dims().begin() + static_cast<std::ptrdiff_t>(b + static_cast<std::size_t>(k.value())),
+               data->dims().end());
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// ScatterElements, ScatterND, Scatter: the output is the data.
+template <class Traits>
+void scatter(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, 3);
+    const dtype t = c.input_dtype(0);
+    if (const shape* s = c.input_shape(0)) c.set_output(0, t, *s);
+    else c.set_output_unknown_rank(0, t);
+}
+
+template <class Traits>
+void reshape(infer_context<Traits>& c) {
+    if (c.has_attr("shape") && !c.has_input(1)) support::expect_inputs(c, 1, 1);  // Reshape-1: an attribute
+    else support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    std::optional<std::vector<dim>> target;
+    if (c.has_input(1)) target = shape_operand(c, 1);
+    else if (c.has_attr("shape")) {  // Reshape-1
+        target.emplace();
+        for (auto v : c.ints_or("shape")) target->emplace_back(v);
+    }
+    if (!target) return c.set_output_unknown_rank(0, t);
+    const bool allowzero = c.attr_or("allowzero", std::int64_t{0}) != 0;
+    std::vector<dim> out = *target;
+    std::optional<std::size_t> infer;
+    std::vector<bool> copied(out.size(), false);  // a 0 that stands for the input's dim at the same position
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        dim& e = out[i];
+        if (!e.is_static()) continue;
+        if (e.value() == -1) {
+            if (infer) c.fail("the shape " + shape(*target).to_string() + " has more than one -1");
+            infer = i;
+        } else if (e.value() == 0 && !allowzero) {
+            if (!in) e = dim::unknown();
+            else if (i >= in->rank())
+                c.fail("shape element " + std::to_string(i) + " is 0 (copy) but the input " + in->to_string() + " has only " +
+                       std::to_string(in->rank()) + " dims");
+            else {
+                e = (*in)[i];
+                copied[i] = true;
+            }
+        } else if (e.value() < -1) {
+            c.fail("the shape " + shape(*target).to_string() + " has the invalid element " + std::to_string(e.value()));
+        }
+    }
+    if (allowzero && infer)
+        for (const auto& e : out)
+            if (e.is_static() && e.value() == 0) c.fail("allowzero with both 0 and -1 in the shape " + shape(*target).to_string());
+    if (!in) {
+        if (infer) out[*infer] = dim::unknown();
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    const dim total = product(in->dims());
+    auto describe_in = [&] {
+        return in->to_string() + (total.is_static() ? " (" + std::to_string(total.value()) + " elements)" : std::string());
+    };
+    if (infer) {
+        dim known(1);
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (i != *infer) known = known * out[i];
+        if (total.is_static() && known.is_static()) {
+            if (known.value() == 0 || total.value() % known.value() != 0)
+                c.fail("cannot reshape " + describe_in() + " into " + shape(*target).to_string());
+            out[*infer] = dim(total.value() / known.value());
+        } else if (known.is_static() && known.value() == 0) {
+            c.fail("cannot reshape " + describe_in() + " into " + shape(*target).to_string() + " (-1 next to a 0 dim)");
+        } else {
+            // cancel the dims both sides share ([B,T,E] -> [B,T,12,-1] gives E/12, not B*E*T/(12*B*T)): copied
+            // positions (even unknown dims), then equal symbols and values (two equal ranges may differ at run time)
+            std::vector<bool> used(in->rank(), false);
+            for (std::size_t i = 0; i < out.size(); ++i)
+                if (copied[i]) used[i] = true;
+            std::vector<dim> den;
+            for (std::size_t i = 0; i < out.size(); ++i) {
+                if (i == *infer || copied[i]) continue;
+                bool cancelled = false;
+                if (out[i].is_symbol() || out[i].is_static())
+                    for (std::size_t j = 0; j < in->rank() && !cancelled; ++j)
+                        if (!used[j] && (*in)[j] == out[i]) cancelled = used[j] = true;
+                if (!cancelled) den.push_back(out[i]);
+            }
+            std::vector<dim> num;
+            for (std::size_t j = 0; j < in->rank(); ++j)
+                if (!used[j]) num.push_back((*in)[j]);
+            out[*infer] = floor_div(product(num), product(den));
+        }
+    } else {
+        const dim got = product(out);
+        if (total.is_static() && got.is_static() && total.value() != got.value())
+            c.fail("cannot reshape " + describe_in() + " into " + shape(out).to_string() + " (" + std::to_string(got.value()) +
+                   " elements)");
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void flatten(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output(0, t, unknown_dims(2));
+    const auto r = static_cast<std::int64_t>(in->rank());
+    std::int64_t axis = c.attr_or("axis", std::int64_t{1});
+    if (axis < -r || axis > r) c.fail("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(r));
+    if (axis < 0) axis += r;
+    const auto a = static_cast<std::size_t>(axis);
+    c.set_output(0, t, shape{product(in->dims(), 0, a), product(in->dims(), a)});
+}
+
+template <class Traits>
+void transpose(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    auto perm = c.ints_or("perm");
+    if (!in) {
+        if (c.has_attr("perm")) return c.set_output(0, t, unknown_dims(perm.size()));
+        return c.set_output_unknown_rank(0, t);
+    }
+    const std::size_t r = in->rank();
+    if (!c.has_attr("perm"))
+        for (std::size_t i = 0; i < r; ++i) perm.push_back(static_cast<std::int64_t>(r - 1 - i));
+    if (perm.size() != r)
+        c.fail("perm has " + std::to_string(perm.size()) + " entries for an input of rank " + std::to_string(r));
+    const auto axes = tensor_detail::normalise_axes(c, perm, r, "perm entry");
+    std::vector<dim> out;
+    out.reserve(r);
+    for (auto a : axes) out.push_back((*in)[a]);
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void squeeze(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    const auto axes = tensor_detail::attr_or_input(c, "axes", 1, 13);
+    if (!in) return c.set_output_unknown_rank(0, t);
+    if (axes.given && !axes.values) {
+        if (!axes.length || *axes.length > in->rank()) return c.set_output_unknown_rank(0, t);
+        // the squeezed dims are 1s: when the input has exactly that many dims that can be 1, all static, they are the ones
+        std::size_t ones = 0;
+        bool only_static = true;
+        for (const auto& d : *in)
+            if (!d.is_static() || d.value() == 1) {
+                ++ones;
+                only_static = only_static && d.is_static();
+            }
+        if (ones != *axes.length || !only_static) return c.set_output(0, t, unknown_dims(in->rank() - *axes.length));
+        std::vector<dim> out;
+        for (const auto& d : *in)
+            if (d.value() != 1) out.push_back(d);
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    std::vector<dim> out;
+    if (!axes.given || axes.values->empty()) {
+        // every dim of size 1; a dynamic dim might be 1, so the rank is only known when all are static
+        for (const auto& d : *in) {
+            if (!d.is_static()) return c.set_output_unknown_rank(0, t);
+            if (d.value() != 1) out.push_back(d);
+        }
+        return c.set_output(0, t, shape(std::move(out)));
+    }
+    const auto ax = tensor_detail::normalise_axes(c, *axes.values, in->rank());
+    for (std::size_t i = 0; i < in->rank(); ++i) {
+        if (std::find(ax.begin(), ax.end(), i) == ax.end()) {
+            out.push_back((*in)[i]);
+        } else if ((*in)[i].is_static() && (*in)[i].value() != 1) {
+            c.fail("cannot squeeze axis " + std::to_string(i) + " of size " + std::to_string((*in)[i].value()));
+        }
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void unsqueeze(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    const auto axes = tensor_detail::attr_or_input(c, "axes", 1, 13);
+    if (!axes.given) c.fail("axes are missing");
+    if (!in) return c.set_output_unknown_rank(0, t);
+    if (!axes.values) {
+        if (axes.length) return c.set_output(0, t, unknown_dims(in->rank() + *axes.length));
+        return c.set_output_unknown_rank(0, t);
+    }
+    const std::size_t r = in->rank() + axes.values->size();
+    const auto ax = tensor_detail::normalise_axes(c, *axes.values, r);
+    std::vector<dim> out;
+    out.reserve(r);
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < r; ++i) {
+        if (std::find(ax.begin(), ax.end(), i) != ax.end()) out.emplace_back(1);
+        else out.push_back((*in)[next++]);
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void shape_of(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output(0, dtype::int64, shape{dim::unknown()});
+    const auto r = static_cast<std::int64_t>(in->rank());
+    auto clampi = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + r : v, 0, r); };
+    const std::int64_t start = clampi(c.attr_or("start", std::int64_t{0}));
+    const std::int64_t end = clampi(c.attr_or("end", r));
+    c.set_output(0, dtype::int64, shape{dim(std::max<std::int64_t>(end - start, 0))});
+}
+
+template <class Traits>
+void size_op(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    c.set_output(0, dtype::int64, shape{});
+}
+
+/// The dtype named by an ONNX type-code attribute, failing on an unknown code.
+template <class Traits>
+[[nodiscard]] dtype dtype_attr(const infer_context<Traits>& c, std::string_view name) {
+    const auto code = tensor_detail::required_attr<std::int64_t>(c, name);
+    auto t = tensor_detail::dtype_from_onnx_code(code);
+    if (!t) c.fail(std::string(name) + " = " + std::to_string(code) + " is no ONNX element type");
+    return *t;
+}
+
+template <class Traits>
+void cast(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = dtype_attr(c, "to");
+    if (const shape* s = c.input_shape(0)) c.set_output(0, t, *s);
+    else c.set_output_unknown_rank(0, t);
+}
+
+template <class Traits>
+void cast_like(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(1);
+    if (const shape* s = c.input_shape(0)) c.set_output(0, t, *s);
+    else c.set_output_unknown_rank(0, t);
+}
+
+template <class Traits>
+void constant(infer_context<Traits>& c) {
+    support::expect_inputs(c, 0, 0);
+    if (c.has_attr("value")) {
+        const auto v = c.template attr<tensor>("value");
+        return c.set_output(0, v.type(), v.get_shape());
+    }
+    if (c.has_attr("value_float")) return c.set_output(0, dtype::float32, shape{});
+    if (c.has_attr("value_int")) return c.set_output(0, dtype::int64, shape{});
+    if (c.has_attr("value_string")) return c.set_output(0, dtype::string, shape{});
+    // lists: a 1-D tensor of their length
+    auto list = [&](std::string_view name, dtype t, auto* tag) {
+        using list_type = typename Traits::template vector_type<std::remove_pointer_t<decltype(tag)>>;
+        const auto* a = c.node().find_attr(name);
+        const auto* l = a ? a->template get_if<list_type>() : nullptr;
+        if (!l) return false;
+        c.set_output(0, t, shape{dim(static_cast<std::int64_t>(l->size()))});
+        return true;
+    };
+    if (list("value_floats", dtype::float32, static_cast<float*>(nullptr))) return;
+    if (list("value_ints", dtype::int64, static_cast<std::int64_t*>(nullptr))) return;
+    if (list("value_strings", dtype::string, static_cast<typename Traits::string_type*>(nullptr))) return;
+    if (const auto* a = c.node().find_attr("sparse_value"))
+        if (const auto* v = a->template get_if<tensor>()) return c.set_output(0, v->type(), v->get_shape());
+    c.fail("Constant has none of the attributes value, value_float(s), value_int(s), value_string(s)");
+}
+
+template <class Traits>
+void constant_of_shape(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    dtype t = dtype::float32;
+    if (c.has_attr("value")) {
+        const auto v = c.template attr<tensor>("value");
+        if (v.numel() != 1) c.fail("value must hold exactly one element, not " + std::to_string(v.numel()));
+        t = v.type();
+    }
+    auto dims = shape_operand(c, 0);
+    if (!dims) return c.set_output_unknown_rank(0, t);
+    for (const auto& d : *dims)
+        if (d.is_static() && d.value() < 0) c.fail("the shape " + shape(*dims).to_string() + " has a negative dim");
+    c.set_output(0, t, shape(std::move(*dims)));
+}
+
+template <class Traits>
+void expand(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    auto dims = shape_operand(c, 1);
+    if (!dims) return c.set_output_unknown_rank(0, t);
+    if (!in) {
+        // each output dim is the larger of the input's and the shape's; only a static shape dim > 1 is certain
+        return c.set_output_unknown_rank(0, t);
+    }
+    auto out = broadcast(*in, shape(*dims));
+    if (!out) c.fail("cannot expand " + in->to_string() + " to " + shape(*dims).to_string());
+    c.set_output(0, t, std::move(*out));
+}
+
+template <class Traits>
+void tile(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output_unknown_rank(0, t);
+    auto reps = shape_operand(c, 1);
+    if (!reps) return c.set_output(0, t, unknown_dims(in->rank()));
+    if (reps->size() != in->rank())
+        c.fail("repeats has " + std::to_string(reps->size()) + " values for an input of rank " + std::to_string(in->rank()));
+    std::vector<dim> out;
+    out.reserve(in->rank());
+    for (std::size_t i = 0; i < in->rank(); ++i) {
+        if ((*reps)[i].is_static() && (*reps)[i].value() < 0)
+            c.fail("repeats has the negative value " + std::to_string((*reps)[i].value()));
+        out.push_back((*in)[i] * (*reps)[i]);
+    }
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+template <class Traits>
+void range(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, 3);
+    const dtype t = c.input_dtype(0);
+    for (std::size_t i = 0; i < 3; ++i)
+        if (const shape* s = c.input_shape(i); s && !s->empty() && !(s->rank() == 1 && (*s)[0] == dim(1)))
+            c.fail("input " + std::to_string(i) + " must be a scalar, not " + s->to_string());
+    auto start = tensor_detail::scalar_number(c, 0), limit = tensor_detail::scalar_number(c, 1),
+         delta = tensor_detail::scalar_number(c, 2);
+    if (delta && *delta == 0) c.fail("delta is 0");
+    if (start && limit && delta) {
+        const double n = std::ceil((*limit - *start) / *delta);
+        return c.set_output(0, t, shape{dim(n > 0 ? static_cast<std::int64_t>(n) : 0)});
+    }
+    // symbolic: Range(0, T, 1) -> T (assuming the range is not empty)
+    const dim s = tensor_detail::scalar_dim(c, 0), l = tensor_detail::scalar_dim(c, 1), d = tensor_detail::scalar_dim(c, 2);
+    if (d.is_static() && !s.is_unknown() && !l.is_unknown() && is_integer(t)) {
+        const dim len = d.value() > 0 ? ceil_div(l - s, d) : ceil_div(s - l, dim(-d.value()));
+        if (!(len.is_static() && len.value() < 0)) return c.set_output(0, t, shape{len});
+        return c.set_output(0, t, shape{dim(0)});
+    }
+    c.set_output(0, t, shape{dim::unknown()});
+}
+
+template <class Traits>
+void one_hot(infer_context<Traits>& c) {
+    support::expect_inputs(c, 3, 3);
+    const dtype t = c.input_dtype(2);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output_unknown_rank(0, t);
+    const std::size_t r = in->rank() + 1;
+    const std::size_t axis = c.axis(c.attr_or("axis", std::int64_t{-1}), r);
+    dim depth = tensor_detail::scalar_dim(c, 1);
+    if (depth.is_unknown())
+        if (auto f = tensor_detail::scalar_number(c, 1)) depth = dim(static_cast<std::int64_t>(std::floor(*f)));  // float depth
+    if (depth.is_static() && depth.value() < 1) c.fail("depth " + std::to_string(depth.value()) + " must be positive");
+    std::vector<dim> out = in->dims();
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(axis), depth);
+    c.set_output(0, t, shape(std::move(out)));
+}
+
+/// Trilu, ReverseSequence: the output is the input.
+template <class Traits>
+void same_as_input(infer_context<Traits>& c) {
+    support::expect_inputs(c, c.node().op_type() == "Trilu" ? 1 : 2, 2);  // Trilu: k optional; ReverseSequence: lengths
+    const dtype t = c.input_dtype(0);
+    if (const shape* s = c.input_shape(0)) c.set_output(0, t, *s);
+    else c.set_output_unknown_rank(0, t);
+}
+
+template <class Traits>
+void eye_like(infer_context<Traits>& c) {
+    support::expect_inputs(c, 1, 1);
+    const dtype t = c.has_attr("dtype") ? dtype_attr(c, "dtype") : c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    if (!in) return c.set_output(0, t, unknown_dims(2));
+    if (in->rank() != 2) c.fail("EyeLike needs a 2-D input, not " + in->to_string());
+    c.set_output(0, t, *in);
+}
+
+template <class Traits>
+void compress(infer_context<Traits>& c) {
+    support::expect_inputs(c, 2, 2);
+    const dtype t = c.input_dtype(0);
+    const shape* in = c.input_shape(0);
+    // the selected count, when the condition is known and covers a static extent
+    auto count = [&](const std::optional<dim>& extent) {
+        auto cond = c.input_ints(1);
+        if (!cond || !extent || !extent->is_static()) return dim::unknown();
+        const auto n = std::min<std::size_t>(cond->size(), static_cast<std::size_t>(extent->value()));
+        return dim(static_cast<std::int64_t>(std::count_if(cond->begin(), cond->begin() + static_cast<std::ptrdiff_t>(n),
+                                                           [](std::int64_t v) { return v != 0; })));
+    };
+    if (!c.has_attr("axis")) {
+        std::optional<dim> numel;
+        if (in) numel = product(in->dims());
+        return c.set_output(0, t, shape{count(numel)});
+    }
+    if (!in) return c.set_output_unknown_rank(0, t);
+    const std::size_t axis = c.axis(c.template attr<std::int64_t>("axis"), in->rank());
+    shape out = *in;
+    out[axis] = count((*in)[axis]);
+    c.set_output(0, t, std::move(out));
+}
+
+}  // namespace tensor_ops
+
+template <class Traits>
+void add_tensor_rules(shape_rule_table<Traits>& t) {
+    t.add("Concat", &tensor_ops::concat<Traits>);
+    t.add("Split", &tensor_ops::split<Traits>);
+    t.add("Slice", &tensor_ops::slice<Traits>);
+    t.add("Gather", &tensor_ops::gather<Traits>);
+    t.add("GatherElements", &tensor_ops::gather_elements<Traits>);
+    t.add("GatherND", &tensor_ops::gather_nd<Traits>);
+    t.add("ScatterElements", &tensor_ops::scatter<Traits>);
+    t.add("ScatterND", &tensor_ops::scatter<Traits>);
+    t.add("Scatter", &tensor_ops::scatter<Traits>);
+    t.add("Reshape", &tensor_ops::reshape<Traits>);
+    t.add("Flatten", &tensor_ops::flatten<Traits>);
+    t.add("Transpose", &tensor_ops::transpose<Traits>);
+    t.add("Squeeze", &tensor_ops::squeeze<Traits>);
+    t.add("Unsqueeze", &tensor_ops::unsqueeze<Traits>);
+    t.add("Shape", &tensor_ops::shape_of<Traits>);
+    t.add("Size", &tensor_ops::size_op<Traits>);
+    t.add("Cast", &tensor_ops::cast<Traits>);
+    t.add("CastLike", &tensor_ops::cast_like<Traits>);
+    t.add("Constant", &tensor_ops::constant<Traits>);
+    t.add("ConstantOfShape", &tensor_ops::constant_of_shape<Traits>);
+    t.add("Expand", &tensor_ops::expand<Traits>);
+    t.add("Tile", &tensor_ops::tile<Traits>);
+    t.add("Range", &tensor_ops::range<Traits>);
+    t.add("OneHot", &tensor_ops::one_hot<Traits>);
+    t.add("Trilu", &tensor_ops::same_as_input<Traits>);
+    t.add("ReverseSequence", &tensor_ops::same_as_input<Traits>);
+    t.add("EyeLike", &tensor_ops::eye_like<Traits>);
+    t.add("Compress", &tensor_ops::compress<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/tensor.hpp ----
+// ---- begin gearc/passes/shape_rules/values.hpp ----
+// Shape-value rules: the elements of small integer tensors (Shape -> Gather -> Concat -> Reshape) carried symbolically.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+namespace passes::shape_rules {
+
+/// Helpers of the shape-value rules. A tracked value is a list of dims, one per element (flattened): static,
+/// symbolic (an expression of the model's symbols) or unknown. Values of floating-point tensors are tracked only
+/// where they are whole numbers (Cast(Shape) to float and back); anything not certain is dim::unknown().
+namespace value_detail {
+
+/// A constant tensor's elements as integers: integer and bool types, and floats whose values are whole numbers.
+[[nodiscard]] inline std::optional<std::vector<std::int64_t>> tensor_ints(const tensor& t, std::size_t max_elements) {
+    if (t.numel() < 0 || static_cast<std::size_t>(t.numel()) > max_elements) return std::nullopt;
+    std::vector<std::int64_t> out;
+    auto take = [&](auto tag) {
+        using T = decltype(tag);
+        for (auto x : t.view<T>()) {
+            if constexpr (std::is_floating_point_v<T>) {
+                if (!std::isfinite(x) || std::floor(x) != x || std::fabs(x) > 9.0e15) return false;
+            } else if constexpr (std::is_same_v<T, std::uint64_t>) {
+                if (x > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return false;
+            }
+            out.push_back(static_cast<std::int64_t>(x));
+        }
+        return true;
+    };
+    bool ok = false;
+    switch (t.type()) {
+        case dtype::int64: ok = take(std::int64_t{}); break;
+        case dtype::int32: ok = take(std::int32_t{}); break;
+        case dtype::int16: ok = take(std::int16_t{}); break;
+        case dtype::int8: ok = take(std::int8_t{}); break;
+        case dtype::uint8: ok = take(std::uint8_t{}); break;
+        case dtype::uint16: ok = take(std::uint16_t{}); break;
+        case dtype::uint32: ok = take(std::uint32_t{}); break;
+        case dtype::uint64: ok = take(std::uint64_t{}); break;
+        case dtype::float32: ok = take(float{}); break;
+        case dtype::float64: ok = take(double{}); break;
+        case dtype::boolean:
+            for (std::size_t i = 0; i < t.nbytes(); ++i) out.push_back(t.data().data()[i] != std::byte{0} ? 1 : 0);
+            ok = true;
+            break;
+        default: break;
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+template <class Traits>
+inline constexpr std::size_t max_elements = infer_context<Traits>::max_value_elements;
+
+/// The static sizes of input i when its shape is static.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<std::int64_t>> static_sizes(const infer_context<Traits>& c, std::size_t i) {
+    const shape* s = c.input_shape(i);
+    if (!s || !s->is_static()) return std::nullopt;
+    return s->sizes();
+}
+
+/// The elements of input i: tracked, else those of a whole-number constant, else unknown elements when its
+/// static shape is small; nullopt when not even the count is known.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<dim>> elements(const infer_context<Traits>& c, std::size_t i) {
+    if (const auto* v = c.input_value(i)) return *v;
+    if (const tensor* t = c.input_const(i))
+        if (auto ints = tensor_ints(*t, max_elements<Traits>)) return std::vector<dim>(ints->begin(), ints->end());
+    const shape* s = c.input_shape(i);
+    if (!s) return std::nullopt;
+    auto n = s->numel();
+    if (!n || *n < 0 || static_cast<std::size_t>(*n) > max_elements<Traits>) return std::nullopt;
+    return std::vector<dim>(static_cast<std::size_t>(*n), dim::unknown());
+}
+
+/// True when every element is unknown (nothing worth recording).
+[[nodiscard]] inline bool all_unknown(const std::vector<dim>& v) {
+    return std::all_of(v.begin(), v.end(), [](const dim& d) { return d.is_unknown(); });
+}
+
+/// Records output 0 unless it carries no information.
+template <class Traits>
+void set_value(infer_context<Traits>& c, std::vector<dim> v) {
+    if (!v.empty() && all_unknown(v)) return;
+    c.set_output_value(0, std::move(v));
+}
+
+/// An elementwise op over inputs [first, first + count) with numpy broadcasting, `f` mapping one element of each
+/// input to the result. Needs static shapes, or (when a shape is not known) vectors of equal length or length 1.
+template <class Traits, class F>
+void broadcast_elements(infer_context<Traits>& c, std::size_t first, std::size_t count, F f) {
+    std::vector<std::vector<dim>> ins;
+    std::vector<std::optional<std::vector<std::int64_t>>> sizes;
+    bool any_tracked = false, all_static_shapes = true;
+    for (std::size_t i = first; i < first + count; ++i) {
+        auto e = elements(c, i);
+        if (!e) return;
+        any_tracked = any_tracked || !all_unknown(*e) || e->empty();
+        auto s = static_sizes(c, i);
+        if (s) {
+            std::int64_t n = 1;
+            for (auto x : *s) n *= x;
+            if (n != static_cast<std::int64_t>(e->size())) return;  // inconsistent: do not guess
+        } else {
+            all_static_shapes = false;
+        }
+        ins.push_back(std::move(*e));
+        sizes.push_back(std::move(s));
+    }
+    if (!any_tracked) return;
+    std::vector<std::int64_t> out_sizes;
+    if (all_static_shapes) {
+        shape out;
+        for (const auto& s : sizes) {
+            auto b = broadcast(out, shape::of(*s));
+            if (!b) return;
+            out = std::move(*b);
+        }
+        out_sizes = out.sizes();
+    } else {
+        // shapes not all known: only vectors (rank <= 1) of one length, or single elements, line up for certain
+        std::size_t n = 1;
+        for (std::size_t k = 0; k < ins.size(); ++k) {
+            if (sizes[k] && sizes[k]->size() > 1) return;
+            if (const shape* s = c.input_shape(first + k); s && s->rank() > 1) return;
+            if (ins[k].size() == 1) continue;
+            if (n != 1 && n != ins[k].size()) return;
+            n = ins[k].size();
+        }
+        out_sizes = {static_cast<std::int64_t>(n)};
+    }
+    std::int64_t numel = 1;
+    for (auto x : out_sizes) numel *= x;
+    if (numel < 0 || static_cast<std::size_t>(numel) > max_elements<Traits>) return;
+    std::vector<dim> out(static_cast<std::size_t>(numel));
+    std::vector<dim> args(ins.size());
+    for (std::size_t flat = 0; flat < out.size(); ++flat) {
+        bool any_unknown = false;
+        for (std::size_t k = 0; k < ins.size(); ++k) {
+            std::size_t src = flat;
+            if (ins[k].size() == 1) src = 0;
+            else if (sizes[k]) src = tensor_detail::broadcast_source(out_sizes, *sizes[k], flat);
+            args[k] = ins[k][src];
+            any_unknown = any_unknown || args[k].is_unknown();
+        }
+        out[flat] = f(std::span<const dim>(args), any_unknown);
+    }
+    set_value(c, std::move(out));
+}
+
+/// Whether the op's results are floating-point (then only whole static numbers are kept).
+template <class Traits>
+[[nodiscard]] bool floating_result(const infer_context<Traits>& c) {
+    return is_floating(c.input_dtype(0));
+}
+
+[[nodiscard]] inline dim negate(const dim& a) {
+    if (a.is_static()) return dim(-a.value());
+    if (a.is_symbol()) return dim(0) - a;
+    return dim::unknown();
+}
+
+/// ONNX Div: integers truncate toward zero; floats keep only exact quotients.
+[[nodiscard]] inline dim divide(const dim& a, const dim& b, bool floating) {
+    if (a.is_static() && b.is_static()) {
+        if (b.value() == 0) return dim::unknown();
+        if (floating && a.value() % b.value() != 0) return dim::unknown();
+        return dim(a.value() / b.value());
+    }
+    if (floating) return dim::unknown();
+    // shape arithmetic: both sides are sizes (>= 0), where truncation and floor agree
+    if ((a.is_static() && a.value() < 0) || (b.is_static() && b.value() <= 0)) return dim::unknown();
+    return floor_div(a, b);
+}
+
+/// ONNX Mod: with fmod=0 the result takes the divisor's sign (Python), with fmod=1 the dividend's (C).
+[[nodiscard]] inline dim modulo(const dim& a, const dim& b, bool fmod) {
+    if (a.is_static() && b.is_static()) {
+        if (b.value() == 0) return dim::unknown();
+        std::int64_t r = a.value() % b.value();
+        if (!fmod && r != 0 && ((r < 0) != (b.value() < 0))) r += b.value();
+        return dim(r);
+    }
+    if (!b.is_static() || b.value() <= 0 || (a.is_static() && a.value() < 0)) return dim::unknown();
+    return a - floor_div(a, b) * b;
+}
+
+/// The value of a floating-point op is kept only where static.
+[[nodiscard]] inline dim only_static(const dim& d, bool floating) { return floating && !d.is_static() ? dim::unknown() : d; }
+
+}  // namespace value_detail
+
+/// The value rules, one function per operator (or family).
+namespace value_ops {
+
+using value_detail::elements;
+using value_detail::set_value;
+
+/// The input's elements unchanged (Identity, Reshape, Squeeze, Unsqueeze, Flatten): the same data, reshaped.
+template <class Traits>
+void same_elements(infer_context<Traits>& c) {
+    if (const auto* v = c.input_value(0)) c.set_output_value(0, *v);
+}
+
+template <class Traits>
+void shape_of(infer_context<Traits>& c) {
+    const shape* in = c.input_shape(0);
+    if (!in) return;
+    const auto r = static_cast<std::int64_t>(in->rank());
+    auto clampi = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + r : v, 0, r); };
+    const std::int64_t start = clampi(c.attr_or("start", std::int64_t{0}));
+    const std::int64_t end = std::max(start, clampi(c.attr_or("end", r)));
+    c.set_output_value(0, std::vector<dim>(in->dims().begin() + start, in->dims().begin() + end));
+}
+
+template <class Traits>
+void size(infer_context<Traits>& c) {
+    if (const shape* in = c.input_shape(0)) set_value(c, {product(in->dims())});
+}
+
+template <class Traits>
+void gather(infer_context<Traits>& c) {
+    const auto* data = c.input_value(0);
+    auto idx = c.input_ints(1);
+    if (!data || !idx) return;
+    if (const shape* s = c.input_shape(0); s && s->rank() != 1) return;  // only vectors (a shape) are indexed
+    const auto n = static_cast<std::int64_t>(data->size());
+    if (c.axis(c.attr_or("axis", std::int64_t{0}), 1) != 0) return;
+    std::vector<dim> out;
+    out.reserve(idx->size());
+    for (auto i : *idx) {
+        if (i < -n || i >= n) return;  // the type rule reports it when it can
+        out.push_back((*data)[static_cast<std::size_t>(i < 0 ? i + n : i)]);
+    }
+    c.set_output_value(0, std::move(out));
+}
+
+template <class Traits>
+void slice(infer_context<Traits>& c) {
+    const auto* data = c.input_value(0);
+    if (!data) return;
+    if (const shape* s = c.input_shape(0); s && s->rank() != 1) return;
+    std::optional<std::vector<std::int64_t>> starts, ends, axes, steps;
+    if (c.has_attr("starts") && !c.has_input(1)) {
+        starts = c.ints_or("starts");
+        ends = c.ints_or("ends");
+        if (c.has_attr("axes")) axes = c.ints_or("axes");
+    } else {
+        starts = c.input_ints(1);
+        ends = c.input_ints(2);
+        if (c.has_input(3) && !(axes = c.input_ints(3))) return;
+        if (c.has_input(4) && !(steps = c.input_ints(4))) return;
+    }
+    if (!starts || !ends || starts->size() != 1 || ends->size() != 1) return;
+    if (axes && (axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1))) return;
+    const std::int64_t step = steps ? (steps->size() == 1 ? (*steps)[0] : 0) : 1;
+    if (step == 0) return;
+    const auto span = tensor_detail::slice_static(static_cast<std::int64_t>(data->size()), (*starts)[0], (*ends)[0], step);
+    std::vector<dim> out;
+    out.reserve(static_cast<std::size_t>(span.length));
+    for (std::int64_t k = 0; k < span.length; ++k) out.push_back((*data)[static_cast<std::size_t>(span.start + k * step)]);
+    c.set_output_value(0, std::move(out));
+}
+
+template <class Traits>
+void concat(infer_context<Traits>& c) {
+    const auto axis = c.attr_or("axis", std::int64_t{0});
+    if (axis != 0 && axis != -1) return;
+    std::vector<dim> out;
+    bool any_tracked = false;
+    for (std::size_t i = 0; i < c.num_inputs(); ++i) {
+        if (!c.has_input(i)) continue;
+        if (const shape* s = c.input_shape(i); s && s->rank() != 1) return;
+        auto e = elements(c, i);
+        if (!e) return;
+        any_tracked = any_tracked || c.input_value(i) || c.input_const(i);
+        out.insert(out.end(), e->begin(), e->end());
+    }
+    if (any_tracked) c.set_output_value(0, std::move(out));
+}
+
+template <class Traits>
+void split(infer_context<Traits>& c) {
+    const auto* data = c.input_value(0);
+    if (!data) return;
+    if (const shape* s = c.input_shape(0); s && s->rank() != 1) return;
+    const std::size_t n = c.num_outputs();
+    std::vector<std::int64_t> sizes;
+    if (c.has_input(1) && (c.opset() >= 13 || !c.has_attr("split"))) {
+        auto v = c.input_ints(1);
+        if (!v) return;
+        sizes = std::move(*v);
+    } else if (c.has_attr("split")) {
+        sizes = c.ints_or("split");
+    } else {
+        const auto len = static_cast<std::int64_t>(data->size());
+        const auto parts = static_cast<std::int64_t>(n);
+        const std::int64_t chunk = c.opset() >= 18 ? (len + parts - 1) / parts : len / parts;
+        for (std::size_t i = 0; i < n; ++i) sizes.push_back(std::min(chunk, len - chunk * static_cast<std::int64_t>(i)));
+    }
+    if (sizes.size() != n) return;
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        if (sizes[i] < 0 || pos + static_cast<std::size_t>(sizes[i]) > data->size()) return;
+        c.set_output_value(i, std::vector<dim>(data->begin() + static_cast<std::ptrdiff_t>(pos),
+                                               data->begin() + static_cast<std::ptrdiff_t>(pos + static_cast<std::size_t>(sizes[i]))));
+        pos += static_cast<std::size_t>(sizes[i]);
+    }
+}
+
+/// Cast and CastLike: integers keep their elements, bool keeps static truth values, floats keep static values.
+template <class Traits>
+void cast_to(infer_context<Traits>& c, dtype to) {
+    const auto* v = c.input_value(0);
+    if (!v) return;
+    std::vector<dim> out;
+    out.reserve(v->size());
+    for (const auto& d : *v) {
+        if (to == dtype::boolean) out.push_back(d.is_static() ? dim(d.value() != 0 ? 1 : 0) : dim::unknown());
+        else if (is_integer(to)) out.push_back(d);
+        else if (is_floating(to)) out.push_back(d.is_static() ? d : dim::unknown());
+        else return;
+    }
+    set_value(c, std::move(out));
+}
+template <class Traits>
+void cast(infer_context<Traits>& c) {
+    if (auto t = tensor_detail::dtype_from_onnx_code(c.attr_or("to", std::int64_t{0}))) cast_to(c, *t);
+}
+template <class Traits>
+void cast_like(infer_context<Traits>& c) {
+    cast_to(c, c.input_dtype(1));
+}
+
+template <class Traits>
+void add(infer_context<Traits>& c) {
+    const bool fp = value_detail::floating_result(c);
+    value_detail::broadcast_elements(c, 0, 2, [fp](std::span<const dim> a, bool) { return value_detail::only_static(a[0] + a[1], fp); });
+}
+template <class Traits>
+void sub(infer_context<Traits>& c) {
+    const bool fp = value_detail::floating_result(c);
+    value_detail::broadcast_elements(c, 0, 2, [fp](std::span<const dim> a, bool) { return value_detail::only_static(a[0] - a[1], fp); });
+}
+template <class Traits>
+void mul(infer_context<Traits>& c) {
+    const bool fp = value_detail::floating_result(c);
+    value_detail::broadcast_elements(c, 0, 2, [fp](std::span<const dim> a, bool) { return value_detail::only_static(a[0] * a[1], fp); });
+}
+template <class Traits>
+void div(infer_context<Traits>& c) {
+    const bool fp = value_detail::floating_result(c);
+    value_detail::broadcast_elements(c, 0, 2, [fp](std::span<const dim> a, bool) { return value_detail::divide(a[0], a[1], fp); });
+}
+template <class Traits>
+void mod(infer_context<Traits>& c) {
+    if (value_detail::floating_result(c)) return;  // float Mod is fmod of reals: not shape arithmetic
+    const bool fmod = c.attr_or("fmod", std::int64_t{0}) != 0;
+    value_detail::broadcast_elements(c, 0, 2, [fmod](std::span<const dim> a, bool) { return value_detail::modulo(a[0], a[1], fmod); });
+}
+template <class Traits>
+void neg(infer_context<Traits>& c) {
+    const bool fp = value_detail::floating_result(c);
+    value_detail::broadcast_elements(c, 0, 1, [fp](std::span<const dim> a, bool) { return value_detail::only_static(value_detail::negate(a[0]), fp); });
+}
+template <class Traits>
+void abs(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, 1, [](std::span<const dim> a, bool) {
+        if (a[0].is_static()) return dim(a[0].value() < 0 ? -a[0].value() : a[0].value());
+        if (a[0].is_range() && a[0].lo() >= 0) return a[0];
+        return dim::unknown();
+    });
+}
+template <class Traits>
+void min(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, c.num_inputs(), [](std::span<const dim> a, bool any_unknown) {
+        if (any_unknown) return dim::unknown();
+        dim r = a[0];
+        for (std::size_t k = 1; k < a.size(); ++k) r = min_dim(r, a[k]);
+        return r;
+    });
+}
+template <class Traits>
+void max(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, c.num_inputs(), [](std::span<const dim> a, bool any_unknown) {
+        if (any_unknown) return dim::unknown();
+        dim r = a[0];
+        for (std::size_t k = 1; k < a.size(); ++k) r = max_dim(r, a[k]);
+        return r;
+    });
+}
+template <class Traits>
+void equal(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, 2, [](std::span<const dim> a, bool) {
+        if (a[0].is_static() && a[1].is_static()) return dim(a[0].value() == a[1].value() ? 1 : 0);
+        if (a[0].is_symbol() && a[0] == a[1]) return dim(1);  // the same expression of the same symbols
+        return dim::unknown();
+    });
+}
+template <class Traits>
+void where(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, 3, [](std::span<const dim> a, bool) {
+        if (!a[0].is_static()) return dim::unknown();
+        return a[0].value() != 0 ? a[1] : a[2];
+    });
+}
+template <class Traits>
+void logical_not(infer_context<Traits>& c) {
+    value_detail::broadcast_elements(c, 0, 1, [](std::span<const dim> a, bool) {
+        return a[0].is_static() ? dim(a[0].value() != 0 ? 0 : 1) : dim::unknown();
+    });
+}
+
+/// ReduceSum / ReduceProd of a vector (or scalar) over its only axis: one element.
+template <class Traits>
+void reduce(infer_context<Traits>& c, bool prod, std::int64_t axes_input_since) {
+    const auto* v = c.input_value(0);
+    if (!v) return;
+    const shape* s = c.input_shape(0);
+    if (s && s->rank() > 1) return;
+    const auto axes = tensor_detail::attr_or_input(c, "axes", 1, axes_input_since);
+    if (axes.given && !axes.values) return;
+    if (axes.given && axes.values->empty() && c.attr_or("noop_with_empty_axes", std::int64_t{0}) != 0)
+        return c.set_output_value(0, *v);
+    if (axes.given)
+        for (auto a : *axes.values)
+            if (a != 0 && a != -1) return;
+    dim r(prod ? 1 : 0);
+    for (const auto& d : *v) r = prod ? r * d : r + d;
+    set_value(c, {r});
+}
+template <class Traits>
+void reduce_sum(infer_context<Traits>& c) {
+    reduce(c, false, 13);
+}
+template <class Traits>
+void reduce_prod(infer_context<Traits>& c) {
+    reduce(c, true, 18);
+}
+
+template <class Traits>
+void constant(infer_context<Traits>& c) {
+    constexpr auto limit = value_detail::max_elements<Traits>;
+    std::optional<std::vector<std::int64_t>> ints;
+    if (c.has_attr("value")) ints = value_detail::tensor_ints(c.template attr<tensor>("value"), limit);
+    else if (c.has_attr("value_int")) ints = std::vector<std::int64_t>{c.template attr<std::int64_t>("value_int")};
+    else if (c.has_attr("value_ints")) ints = c.ints_or("value_ints");
+    else if (c.has_attr("value_float")) {
+        const float f = c.template attr<float>("value_float");
+        if (std::floor(f) == f && std::fabs(f) < 9.0e15f) ints = std::vector<std::int64_t>{static_cast<std::int64_t>(f)};
+    }
+    if (ints && ints->size() <= limit) c.set_output_value(0, std::vector<dim>(ints->begin(), ints->end()));
+}
+
+/// The elements of output 0 by its static shape, when small: the type rule has run on this node already.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<std::int64_t>> small_output_sizes(const infer_context<Traits>& c) {
+    const auto& t = c.output_type(0);
+    if (!t || !t->has_shape() || !t->dims->is_static()) return std::nullopt;
+    auto n = t->dims->numel();
+    if (!n || *n < 0 || static_cast<std::size_t>(*n) > value_detail::max_elements<Traits>) return std::nullopt;
+    return t->dims->sizes();
+}
+
+template <class Traits>
+void constant_of_shape(infer_context<Traits>& c) {
+    auto out = small_output_sizes(c);
+    if (!out) return;
+    std::int64_t fill = 0;
+    if (c.has_attr("value")) {
+        auto v = value_detail::tensor_ints(c.template attr<tensor>("value"), 1);
+        if (!v || v->size() != 1) return;
+        fill = v->front();
+    }
+    std::int64_t n = 1;
+    for (auto x : *out) n *= x;
+    c.set_output_value(0, std::vector<dim>(static_cast<std::size_t>(n), dim(fill)));
+}
+
+template <class Traits>
+void range(infer_context<Traits>& c) {
+    auto num = [&](std::size_t i) -> std::optional<std::int64_t> {
+        if (auto v = c.input_ints(i); v && v->size() == 1) return v->front();
+        if (auto f = tensor_detail::scalar_number(c, i); f && std::floor(*f) == *f) return static_cast<std::int64_t>(*f);
+        return std::nullopt;
+    };
+    auto start = num(0), limit = num(1), delta = num(2);
+    if (!start || !limit || !delta || *delta == 0) return;
+    const std::int64_t span = *delta > 0 ? *limit - *start : *start - *limit;
+    const std::int64_t mag = *delta > 0 ? *delta : -*delta;
+    const std::int64_t n = span <= 0 ? 0 : (span + mag - 1) / mag;
+    if (static_cast<std::size_t>(n) > value_detail::max_elements<Traits>) return;
+    std::vector<dim> out;
+    for (std::int64_t k = 0; k < n; ++k) out.emplace_back(*start + k * *delta);
+    c.set_output_value(0, std::move(out));
+}
+
+template <class Traits>
+void expand(infer_context<Traits>& c) {
+    const auto* v = c.input_value(0);
+    auto in = value_detail::static_sizes(c, 0);
+    auto out = small_output_sizes(c);
+    if (!v || !in || !out) return;
+    std::int64_t n = 1;
+    for (auto x : *out) n *= x;
+    std::vector<dim> r(static_cast<std::size_t>(n));
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        const auto src = tensor_detail::broadcast_source(*out, *in, k);
+        if (src >= v->size()) return;
+        r[k] = (*v)[src];
+    }
+    c.set_output_value(0, std::move(r));
+}
+
+template <class Traits>
+void tile(infer_context<Traits>& c) {
+    const auto* v = c.input_value(0);
+    auto in = value_detail::static_sizes(c, 0);
+    auto out = small_output_sizes(c);
+    if (!v || !in || !out || in->size() != out->size()) return;
+    std::int64_t n = 1;
+    for (auto x : *out) n *= x;
+    std::vector<dim> r(static_cast<std::size_t>(n));
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        // output coordinate -> input coordinate modulo the input's extent
+        std::size_t flat = k, src = 0, stride = 1;
+        for (std::size_t j = out->size(); j-- > 0;) {
+            const auto extent = static_cast<std::size_t>((*out)[j]);
+            const auto in_extent = static_cast<std::size_t>((*in)[j]);
+            if (!in_extent) return;
+            src += (flat % extent) % in_extent * stride;
+            flat /= extent;
+            stride *= in_extent;
+        }
+        if (src >= v->size()) return;
+        r[k] = (*v)[src];
+    }
+    c.set_output_value(0, std::move(r));
+}
+
+}  // namespace value_ops
+
+template <class Traits>
+void add_value_rules(shape_rule_table<Traits>& t) {
+    t.add_value("Shape", &value_ops::shape_of<Traits>);
+    t.add_value("Size", &value_ops::size<Traits>);
+    t.add_value("Gather", &value_ops::gather<Traits>);
+    t.add_value("Slice", &value_ops::slice<Traits>);
+    t.add_value("Concat", &value_ops::concat<Traits>);
+    t.add_value("Split", &value_ops::split<Traits>);
+    for (const char* op : {"Identity", "Unsqueeze", "Squeeze", "Reshape", "Flatten"})
+        t.add_value(op, &value_ops::same_elements<Traits>);
+    t.add_value("Cast", &value_ops::cast<Traits>);
+    t.add_value("CastLike", &value_ops::cast_like<Traits>);
+    t.add_value("Add", &value_ops::add<Traits>);
+    t.add_value("Sub", &value_ops::sub<Traits>);
+    t.add_value("Mul", &value_ops::mul<Traits>);
+    t.add_value("Div", &value_ops::div<Traits>);
+    t.add_value("Mod", &value_ops::mod<Traits>);
+    t.add_value("Neg", &value_ops::neg<Traits>);
+    t.add_value("Abs", &value_ops::abs<Traits>);
+    t.add_value("Min", &value_ops::min<Traits>);
+    t.add_value("Max", &value_ops::max<Traits>);
+    t.add_value("Equal", &value_ops::equal<Traits>);
+    t.add_value("Where", &value_ops::where<Traits>);
+    t.add_value("Not", &value_ops::logical_not<Traits>);
+    t.add_value("ReduceSum", &value_ops::reduce_sum<Traits>);
+    t.add_value("ReduceProd", &value_ops::reduce_prod<Traits>);
+    t.add_value("ConstantOfShape", &value_ops::constant_of_shape<Traits>);
+    t.add_value("Range", &value_ops::range<Traits>);
+    t.add_value("Expand", &value_ops::expand<Traits>);
+    t.add_value("Tile", &value_ops::tile<Traits>);
+    t.add_value("Constant", &value_ops::constant<Traits>);
+}
+
+}  // namespace passes::shape_rules
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/shape_rules/values.hpp ----
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// Every rule gearc has, built once per IR type.
+template <class Traits = default_ir_traits>
+[[nodiscard]] const shape_rule_table<Traits>& default_shape_rules() {
+    static const shape_rule_table<Traits> table = [] {
+        shape_rule_table<Traits> t;
+        shape_rules::add_elementwise_rules(t);
+        shape_rules::add_nn_rules(t);
+        shape_rules::add_reduce_rules(t);
+        shape_rules::add_sequence_rules(t);
+        shape_rules::add_tensor_rules(t);
+        shape_rules::add_value_rules(t);
+        shape_rules::add_fused_rules(t);
+        // fusions below opset 17 write LayerNormalization in gearc's domain (ai.onnx has it from 17 only)
+        t.add(shape_rule_table<Traits>::key("ai.gearc", "LayerNormalization"), t.find_type("", "LayerNormalization"));
+        return t;
+    }();
+    return table;
+}
+
+/// The nodes whose operator gearc has no rule for, in graph order.
+template <class Traits>
+[[nodiscard]] std::vector<const basic_node<Traits>*> unsupported_nodes(const basic_graph<Traits>& g,
+                                                                       const shape_rule_table<Traits>& rules = default_shape_rules<Traits>()) {
+    std::vector<const basic_node<Traits>*> out;
+    for (const auto& n : g.nodes())
+        if (!rules.find_type(n.domain(), n.op_type())) out.push_back(&n);
+    return out;
+}
+
+/// Throws GC4001 listing every unsupported operator (op, domain, node names) when there is one.
+template <class Traits>
+void check_supported(const basic_graph<Traits>& g, const shape_rule_table<Traits>& rules = default_shape_rules<Traits>()) {
+    auto bad = unsupported_nodes(g, rules);
+    if (bad.empty()) return;
+    // group by operator so that a model with 50 copies of one op reads well
+    std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+    for (const auto* n : bad) {
+        std::string op = n->domain().empty() ? std::string(n->op_type()) : std::string(n->domain()) + "::" + std::string(n->op_type());
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& gr) { return gr.first == op; });
+        if (it == groups.end()) it = groups.insert(groups.end(), {op, {}});
+        it->second.push_back(n->name().empty() ? std::string("<unnamed>") : std::string(n->name()));
+    }
+    std::string msg = std::to_string(bad.size()) + " node(s) use operators gearc does not support:";
+    for (const auto& [op, names] : groups) {
+        msg += " " + op + " (";
+        for (std::size_t i = 0; i < names.size() && i < 8; ++i) msg += (i ? ", '" : "'") + names[i] + "'";
+        if (names.size() > 8) msg += ", ... " + std::to_string(names.size() - 8) + " more";
+        msg += ");";
+    }
+    msg.pop_back();
+    throw compile_error(errc::unsupported_operator, msg,
+                        "Replace these operators in the exported model (e.g. export with another opset or simplify the "
+                        "model), or add shape rules and kernels for them to gearc.");
+}
+
+namespace detail {
+/// Declared (from the model) and inferred types combined: the inferred one wins where it knows more.
+inline value_type merge_types(const value_type& declared, value_type inferred, const symbol_bindings& b) {
+    if (!inferred.is_tensor()) return declared.type_kind == value_type::kind::unknown ? inferred : declared;
+    if (inferred.elem == dtype::undefined) inferred.elem = declared.elem;
+    if (!declared.has_shape()) return inferred;
+    shape d = bind_shape(*declared.dims, b);
+    if (!inferred.dims) {
+        inferred.dims = std::move(d);
+        return inferred;
+    }
+    if (inferred.dims->rank() != d.rank()) return inferred;
+    for (std::size_t i = 0; i < d.rank(); ++i) {
+        dim& x = (*inferred.dims)[i];
+        if (x.is_static()) continue;
+        if (d[i].is_static() || (x.is_unknown() && !d[i].is_unknown())) x = d[i];
+    }
+    return inferred;
+}
+
+template <class Traits>
+void seed_constant_value(shape_value_map<Traits>& values, const basic_value<Traits>* v) {
+    const auto& t = *v->initializer();
+    if (t.numel() > static_cast<std::int64_t>(infer_context<Traits>::max_value_elements)) return;
+    std::vector<dim> out;
+    switch (t.type()) {
+        case dtype::int64:
+            for (auto x : t.template view<std::int64_t>()) out.emplace_back(x);
+            break;
+        case dtype::int32:
+            for (auto x : t.template view<std::int32_t>()) out.emplace_back(static_cast<std::int64_t>(x));
+            break;
+        case dtype::boolean:
+            for (std::size_t i = 0; i < t.nbytes(); ++i) out.emplace_back(static_cast<std::int64_t>(t.data().data()[i] != std::byte{0}));
+            break;
+        default:
+            return;
+    }
+    values[v] = std::move(out);
+}
+}  // namespace detail
+
+/// Infers every value's dtype and shape in topological order. On the generic graph dims stay symbolic
+/// (N, floor((H-1)/2)+1, ranges as intervals); once a gear's shapes are set on the inputs, every shape
+/// becomes static. Small integer tensors carry their values symbolically (Shape -> Gather -> Concat ->
+/// Reshape), so shape arithmetic resolves once the symbols are bound.
+/// With `strict` (the default) an unsupported operator is GC4001 (all of them listed at once); otherwise
+/// their outputs are left as declared.
+struct infer_shapes {
+    static constexpr std::string_view name = "infer_shapes";
+    bool strict = true;
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        return run_with(g, ctx, default_shape_rules<Traits>());
+    }
+
+    template <class Traits>
+    bool run_with(basic_graph<Traits>& g, pass_context& ctx, const shape_rule_table<Traits>& rules) const {
+        if (strict) check_supported(g, rules);
+        shape_value_map<Traits> values;
+        for (auto* v : g.initializers()) detail::seed_constant_value(values, v);
+        for (auto* v : g.inputs())
+            if (v->type().has_shape() && !ctx.bindings.empty()) {
+                auto t = v->type();
+                t.dims = bind_shape(*t.dims, ctx.bindings);
+                v->set_type(std::move(t));
+            }
+        bool changed = false;
+        std::size_t inferred = 0;
+        for (auto* n : g.topological_order()) {
+            auto rule = rules.find_type(n->domain(), n->op_type());
+            if (!rule) continue;
+            infer_context<Traits> ic(*n, ctx.opset, values);
+            try {
+                rule(ic);
+                if (auto vr = rules.find_value(n->domain(), n->op_type())) vr(ic);
+            } catch (const graph_error& e) {
+                ic.fail(e.message());  // e.g. an attribute of the wrong kind: still a GC4002 naming the node
+            }
+            for (std::size_t i = 0; i < n->num_outputs(); ++i) {
+                auto* out = n->output(i);
+                if (!out || out->name().empty()) continue;
+                if (const auto& t = ic.output_type(i)) {
+                    auto merged = detail::merge_types(out->type(), *t, ctx.bindings);
+                    if (!(merged == out->type())) {
+                        out->set_type(std::move(merged));
+                        changed = true;
+                    }
+                }
+                if (const auto& v = ic.output_value(i)) values[out] = *v;
+            }
+            ++inferred;
+        }
+        ctx.count("infer_shapes.nodes", inferred);
+        return changed;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/infer_shapes.hpp ----
+// ---- begin gearc/passes/fusion_switch.hpp ----
+// Fusion switches: the names of gearc's fusions, and the switch files (ATC JSON or `Name:off` lines) that turn them off.
+
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <set>
+#include <span>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// Whether a fusion rewrites the graph (ATC's "GraphFusion") or merges an operator with the bias and
+/// activation that follow it into one kernel (ATC's "UBFusion").
+enum class fusion_kind : unsigned char { graph, kernel };
+
+struct fusion_info {
+    std::string_view name;
+    fusion_kind kind;
+};
+
+/// Every fusion gearc has, by the name switch files use.
+inline constexpr fusion_info fusion_table[] = {
+    {"ConvBatchNormFusion", fusion_kind::graph},   {"MatMulAddFusion", fusion_kind::graph},
+    {"LayerNormFusion", fusion_kind::graph},       {"GeluFusion", fusion_kind::graph},
+    {"TransposeCancellation", fusion_kind::graph}, {"ConvBiasActivationFusion", fusion_kind::kernel},
+    {"GemmActivationFusion", fusion_kind::kernel}, {"MatMulBiasActivationFusion", fusion_kind::kernel},
+};
+
+/// The fusion names, in fusion_table order.
+[[nodiscard]] inline std::span<const std::string_view> known_fusions() noexcept {
+    static constexpr auto names = [] {
+        std::array<std::string_view, std::size(fusion_table)> a{};
+        for (std::size_t i = 0; i < a.size(); ++i) a[i] = fusion_table[i].name;
+        return a;
+    }();
+    return names;
+}
+
+namespace detail::switches {
+
+inline std::string known_list() {
+    std::string s;
+    for (auto n : known_fusions()) s += (s.empty() ? "" : ", ") + std::string(n);
+    return s;
+}
+
+[[nodiscard]] inline compile_error bad(std::string_view origin, const std::string& where, const std::string& what,
+                                       const std::string& fix) {
+    return compile_error(errc::fusion_switch, "fusion switch file [" + std::string(origin) + "]" + where + ": " + what, fix);
+}
+
+[[nodiscard]] inline compile_error unknown_fusion(std::string_view origin, const std::string& where, std::string_view name) {
+    return bad(origin, where,
+               "unknown fusion [" + std::string(name) + "]" + gearc::detail::opts::did_you_mean(name, known_fusions()) +
+                   "; known fusions: " + known_list(),
+               "Use one of the known fusion names (or ALL).");
+}
+
+[[nodiscard]] inline bool known(std::string_view name) {
+    for (auto n : known_fusions())
+        if (n == name) return true;
+    return false;
+}
+
+/// "on" -> true, "off" -> false (any case); nullopt otherwise.
+[[nodiscard]] inline std::optional<bool> parse_state(std::string_view v) {
+    std::string s;
+    for (char ch : v) s += gearc::detail::opts::lower(ch);
+    if (s == "on") return true;
+    if (s == "off") return false;
+    return std::nullopt;
+}
+
+/// Switches `name` (a fusion, or ALL for the fusions of `kind`, or of every kind when kind is nullopt).
+inline void set(std::set<std::string, std::less<>>& off, std::string_view name, bool on, std::optional<fusion_kind> kind) {
+    if (name == "ALL") {
+        for (const auto& f : fusion_table)
+            if (!kind || f.kind == *kind) {
+                if (on) off.erase(std::string(f.name));
+                else off.insert(std::string(f.name));
+            }
+        return;
+    }
+    if (on) off.erase(std::string(name));
+    else off.insert(std::string(name));
+}
+
+[[nodiscard]] inline std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+inline std::set<std::string, std::less<>> parse_lines(std::string_view text, std::string_view origin) {
+    std::set<std::string, std::less<>> off;
+    std::size_t line_no = 0;
+    while (!text.empty()) {
+        ++line_no;
+        auto eol = text.find('\n');
+        std::string_view line = text.substr(0, eol);
+        text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+        if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
+        line = trim(line);
+        if (line.empty()) continue;
+        const std::string where = " line " + std::to_string(line_no);
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos)
+            throw bad(origin, where, "[" + std::string(line) + "] is not of the form Name:on or Name:off",
+                      "Write one switch per line, e.g. GeluFusion:off.");
+        auto name = trim(line.substr(0, colon));
+        auto value = trim(line.substr(colon + 1));
+        if (name.empty())
+            throw bad(origin, where, "[" + std::string(line) + "] has no fusion name before ':'",
+                      "Write one switch per line, e.g. GeluFusion:off.");
+        if (name != "ALL" && !known(name)) throw unknown_fusion(origin, where, name);
+        auto state = parse_state(value);
+        if (!state)
+            throw bad(origin, where, "invalid switch value [" + std::string(value) + "] for fusion [" + std::string(name) + "]",
+                      "The value must be on or off.");
+        set(off, name, *state, std::nullopt);
+    }
+    return off;
+}
+
+inline std::set<std::string, std::less<>> parse_json(std::string_view text, std::string_view origin) {
+    using json = nlohmann::json;
+    const std::string fix = R"(Write the ATC form {"Switch":{"GraphFusion":{"Name":"off"},"UBFusion":{"Name":"off"}}}.)";
+    json doc;
+    try {
+        doc = json::parse(text.begin(), text.end());
+    } catch (const json::parse_error& e) {
+        throw bad(origin, "", std::string("is not valid JSON: ") + e.what(), fix);
+    }
+    if (!doc.is_object() || doc.size() != 1 || !doc.contains("Switch") || !doc["Switch"].is_object()) {
+        std::string what = "the top level must be an object holding only a \"Switch\" object";
+        if (doc.is_object())
+            for (const auto& [k, v] : doc.items())
+                if (k != "Switch") {
+                    what += "; unexpected key [" + k + "]" +
+                            gearc::detail::opts::did_you_mean(k, std::initializer_list<std::string_view>{"Switch"});
+                    break;
+                }
+        throw bad(origin, "", what, fix);
+    }
+    constexpr std::string_view sections[] = {"GraphFusion", "UBFusion"};
+    for (const auto& [section, body] : doc["Switch"].items()) {
+        if (section != sections[0] && section != sections[1])
+            throw bad(origin, "", "unknown section [Switch." + section + "]" + gearc::detail::opts::did_you_mean(section, sections) +
+                                      "; expected GraphFusion or UBFusion",
+                      fix);
+        if (!body.is_object()) throw bad(origin, "", "[Switch." + section + "] must be an object of \"Name\": \"on\"/\"off\"", fix);
+        for (const auto& [name, value] : body.items()) {
+            const std::string where = " at [Switch." + section + "." + name + "]";
+            if (name != "ALL" && !known(name)) throw unknown_fusion(origin, where, name);
+            auto state = value.is_string() ? parse_state(value.get<std::string>()) : std::nullopt;
+            if (!state)
+                throw bad(origin, where, "invalid switch value [" + (value.is_string() ? value.get<std::string>() : value.dump()) + "]",
+                          "The value must be \"on\" or \"off\".");
+        }
+    }
+    // ALL first (for the section's kind of fusion), then the names: a file may turn everything off and
+    // a few back on
+    std::set<std::string, std::less<>> off;
+    for (const auto& [section, body] : doc["Switch"].items()) {
+        const auto kind = section == "GraphFusion" ? fusion_kind::graph : fusion_kind::kernel;
+        if (body.contains("ALL")) set(off, "ALL", *parse_state(body["ALL"].get<std::string>()), kind);
+    }
+    for (const auto& [section, body] : doc["Switch"].items())
+        for (const auto& [name, value] : body.items())
+            if (name != "ALL") set(off, name, *parse_state(value.get<std::string>()), std::nullopt);
+    return off;
+}
+
+}  // namespace detail::switches
+
+/// The fusions a switch file turns off. Two forms:
+/// - lines `Name:off` / `Name:on` (MindSpore Lite's fusion_switch_config_file_path), blank lines and `#`
+///   comments allowed, later lines winning; `ALL:off` switches every fusion;
+/// - ATC's JSON `{"Switch":{"GraphFusion":{"ALL":"off","Name":"on"},"UBFusion":{...}}}`, where ALL in a
+///   section applies to that kind of fusion first and the names then override it (a name may be given in
+///   either section).
+/// `origin` names the file in errors: GC4003 naming the line (or JSON key), the bad name or value, a
+/// suggestion and the known names.
+[[nodiscard]] inline std::set<std::string, std::less<>> parse_fusion_switches(std::string_view text, std::string_view origin) {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+    auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string_view::npos && text[first] == '{') return detail::switches::parse_json(text, origin);
+    return detail::switches::parse_lines(text, origin);
+}
+
+/// Reads and parses a switch file; a file that cannot be read is GC1001.
+[[nodiscard]] inline std::set<std::string, std::less<>> load_fusion_switches(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw compile_error(errc::file_io, "cannot open fusion switch file [" + path + "]: " + std::strerror(errno),
+                            "Check that the file exists and is readable.");
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw compile_error(errc::file_io, "cannot read fusion switch file [" + path + "]", "Check that the file is readable.");
+    return parse_fusion_switches(text.str(), path);
+}
+
+/// Switches the fusions in `disabled` off for the passes that run with `ctx` (fusions already off stay off).
+inline void apply_fusion_switches(pass_context& ctx, const std::set<std::string, std::less<>>& disabled) {
+    ctx.disabled_fusions.insert(disabled.begin(), disabled.end());
+}
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/fusion_switch.hpp ----
+// ---- begin gearc/passes/registry.hpp ----
+// Passes by name, for pipelines chosen at run time ("infer_shapes,fold_constants,eliminate_dead_code").
+
+// ---- begin gearc/passes/cancel_transposes.hpp ----
+// Transpose cancellation: consecutive Transposes composed into one, identity permutations removed.
+
+// ---- begin gearc/passes/cleanup.hpp ----
+// Cleanup passes (Identity/Dropout removal, dead code, common subexpressions) and the graph-edit helpers rewrites share.
+
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// Helpers for passes that rewrite the graph: reading constants, checking that a value is free to
+/// disappear, turning the last node of a pattern into the fused node, and removing what became dead.
+/// A pattern is always rewritten by changing its *last* node in place: its outputs keep their names, so
+/// graph outputs keep theirs, and every input of the fused node is defined before that node.
+namespace detail::rewrite {
+
+[[nodiscard]] inline bool is_onnx_domain(std::string_view d) noexcept { return d.empty() || d == "ai.onnx"; }
+
+/// True when `n` is the ai.onnx operator `op`.
+template <class Traits>
+[[nodiscard]] bool is_op(const basic_node<Traits>* n, std::string_view op) noexcept {
+    return n && n->op_type() == op && is_onnx_domain(n->domain());
+}
+
+/// Input i when it is given (not omitted, not the empty name).
+template <class Traits>
+[[nodiscard]] basic_value<Traits>* given_input(const basic_node<Traits>& n, std::size_t i) noexcept {
+    auto* v = n.input(i);
+    return v && !v->name().empty() ? v : nullptr;
+}
+
+/// Names every subgraph (If/Loop/Scan bodies, at any depth) reads from enclosing scopes: such values
+/// are used even when no node of this graph reads them.
+template <class Traits>
+void collect_captured(const basic_graph<Traits>& g, std::set<std::string, std::less<>>& out) {
+    using gptr = std::shared_ptr<basic_graph<Traits>>;
+    auto visit = [&](const gptr& sg) {
+        if (!sg) return;
+        for (const auto& name : sg->captured_names()) out.insert(std::string(name));
+        collect_captured(*sg, out);
+    };
+    for (const auto& n : g.nodes())
+        for (const auto& kv : n.attributes()) {
+            if (auto* sg = kv.second.template get_if<gptr>()) visit(*sg);
+            if (auto* sgs = kv.second.template get_if<typename Traits::template vector_type<gptr>>())
+                for (const auto& sg : *sgs) visit(sg);
+        }
+}
+
+/// A tensor holding one scalar.
+template <class T>
+[[nodiscard]] tensor scalar_tensor(T v) {
+    return tensor::from<T>({}, std::vector<T>{v});
+}
+
+/// The constant data of `v`: an initializer that is not a graph input (those can be fed at run time),
+/// or the output of a Constant node.
+template <class Traits>
+[[nodiscard]] std::optional<tensor> constant_of(const basic_value<Traits>* v) {
+    if (!v || v->name().empty()) return std::nullopt;
+    if (v->initializer()) {
+        if (v->is_graph_input()) return std::nullopt;
+        return *v->initializer();
+    }
+    const auto* p = v->producer();
+    if (!is_op(p, "Constant") || p->num_inputs() != 0 || p->num_outputs() != 1) return std::nullopt;
+    for (const auto& [k, a] : p->attributes()) {
+        if (k == "value")
+            if (auto* t = a.template get_if<tensor>()) return *t;
+        if (k == "value_float")
+            if (auto* f = a.template get_if<float>()) return scalar_tensor<float>(*f);
+        if (k == "value_int")
+            if (auto* i = a.template get_if<std::int64_t>()) return scalar_tensor<std::int64_t>(*i);
+        if (k == "value_floats")
+            if (auto* fs = a.template get_if<typename Traits::template vector_type<float>>())
+                return tensor::from<float>({static_cast<std::int64_t>(fs->size())}, std::vector<float>(fs->begin(), fs->end()));
+        if (k == "value_ints")
+            if (auto* is = a.template get_if<typename Traits::template vector_type<std::int64_t>>())
+                return tensor::from<std::int64_t>({static_cast<std::int64_t>(is->size())},
+                                                  std::vector<std::int64_t>(is->begin(), is->end()));
+    }
+    return std::nullopt;
+}
+
+/// IEEE half to float (for float16 constants such as an epsilon).
+[[nodiscard]] inline float half_to_float(std::uint16_t h) noexcept {
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    const std::uint32_t exp = (h >> 10) & 0x1fu;
+    std::uint32_t mant = h & 0x3ffu;
+    std::uint32_t bits = 0;
+    if (exp == 0x1f) {
+        bits = sign | 0x7f800000u | (mant << 13);
+    } else if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            std::uint32_t e = 0;
+            while (!(mant & 0x400u)) {
+                mant <<= 1;
+                ++e;
+            }
+            bits = sign | ((127u - 14u - e) << 23) | ((mant & 0x3ffu) << 13);
+        }
+    } else {
+        bits = sign | ((exp + 127u - 15u) << 23) | (mant << 13);
+    }
+    return std::bit_cast<float>(bits);
+}
+
+/// The elements of a numeric tensor as doubles (float32/64/16, integers, bool); nullopt for other types.
+[[nodiscard]] inline std::optional<std::vector<double>> to_doubles(const tensor& t) {
+    std::vector<double> out;
+    out.reserve(static_cast<std::size_t>(t.numel()));
+    auto take = [&](auto tag) {
+        using T = decltype(tag);
+        for (T x : t.view<T>()) out.push_back(static_cast<double>(x));
+    };
+    switch (t.type()) {
+        case dtype::float32: take(float{}); break;
+        case dtype::float64: take(double{}); break;
+        case dtype::int8: take(std::int8_t{}); break;
+        case dtype::int16: take(std::int16_t{}); break;
+        case dtype::int32: take(std::int32_t{}); break;
+        case dtype::int64: take(std::int64_t{}); break;
+        case dtype::uint8: take(std::uint8_t{}); break;
+        case dtype::uint16: take(std::uint16_t{}); break;
+        case dtype::uint32: take(std::uint32_t{}); break;
+        case dtype::uint64: take(std::uint64_t{}); break;
+        case dtype::boolean:
+            for (std::size_t i = 0; i < t.nbytes(); ++i) out.push_back(t.data().data()[i] != std::byte{0} ? 1.0 : 0.0);
+            break;
+        case dtype::float16:
+            for (std::size_t i = 0; i + 1 < t.nbytes(); i += 2) {
+                std::uint16_t h = 0;
+                std::memcpy(&h, t.data().data() + i, 2);
+                out.push_back(half_to_float(h));
+            }
+            break;
+        default: return std::nullopt;
+    }
+    return out;
+}
+
+/// The value of a constant holding exactly one element.
+template <class Traits>
+[[nodiscard]] std::optional<double> scalar_of(const basic_value<Traits>* v) {
+    auto t = constant_of(v);
+    if (!t || t->numel() != 1) return std::nullopt;
+    auto d = to_doubles(*t);
+    if (!d) return std::nullopt;
+    return d->front();
+}
+
+/// A float32 or float64 tensor of `sizes` from doubles (fused weights keep the original dtype).
+[[nodiscard]] inline tensor make_float_tensor(dtype type, std::vector<std::int64_t> sizes, const std::vector<double>& values) {
+    if (type == dtype::float64) return tensor::from<double>(std::move(sizes), values);
+    std::vector<float> f(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) f[i] = static_cast<float>(values[i]);
+    return tensor::from<float>(std::move(sizes), f);
+}
+
+/// Turns `n` into `op` (in `domain`) reading `inputs`, with exactly `attrs`; its outputs are kept.
+template <class Traits>
+void rewrite_node(basic_node<Traits>& n, std::string op, std::string domain, const std::vector<basic_value<Traits>*>& inputs,
+                  typename basic_node<Traits>::attribute_list attrs) {
+    n.set_op_type(std::move(op));
+    n.set_domain(std::move(domain));
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (i < n.num_inputs()) n.set_input(i, inputs[i]);
+        else n.add_input(inputs[i]);
+    }
+    n.truncate_inputs(inputs.size());
+    std::vector<std::string> names;
+    for (const auto& kv : n.attributes()) names.push_back(std::string(kv.first));
+    for (const auto& k : names) n.remove_attr(k);
+    for (auto& [k, a] : attrs) n.set_attr(std::move(k), std::move(a));
+}
+
+/// The names of `n`'s given inputs (names, not pointers: removing nodes deletes values).
+template <class Traits>
+[[nodiscard]] std::vector<std::string> input_names(const basic_node<Traits>& n) {
+    std::vector<std::string> out;
+    for (auto* v : n.inputs())
+        if (v && !v->name().empty()) out.push_back(std::string(v->name()));
+    return out;
+}
+
+/// One pass's editing session over a graph: which values are still read (use lists, graph outputs and
+/// values that subgraphs capture by name), and which nodes it removed, so that a pass iterating over a
+/// snapshot of the node list (node_list()) skips them.
+template <class Traits>
+class rewriter {
+public:
+    using graph_t = basic_graph<Traits>;
+    using value_t = basic_value<Traits>;
+    using node_t = basic_node<Traits>;
+
+    explicit rewriter(graph_t& g) : g_(g) { collect_captured(g, captured_); }
+
+    [[nodiscard]] graph_t& graph() noexcept { return g_; }
+    /// True once this session removed `n` (the pointer must not be followed).
+    [[nodiscard]] bool removed(const node_t* n) const { return removed_.count(n) != 0; }
+
+    [[nodiscard]] bool captured(const value_t* v) const { return v && captured_.count(std::string_view(v->name())); }
+    /// Read by a node, a graph output or a subgraph.
+    [[nodiscard]] bool live(const value_t* v) const { return v && (v->has_uses() || v->is_graph_output() || captured(v)); }
+    /// The only node reading `v` when `v` is no graph output and no subgraph reads it (nullptr otherwise).
+    /// The node may read `v` at several inputs (Mul(d, d)).
+    [[nodiscard]] node_t* sole_user(const value_t* v) const {
+        if (!v || v->uses().empty() || v->is_graph_output() || captured(v)) return nullptr;
+        node_t* u = v->uses().front().user;
+        for (const auto& use : v->uses())
+            if (use.user != u) return nullptr;
+        return u;
+    }
+    /// True when every use of `v` is by one of `users`, and `v` is no graph output and not captured.
+    [[nodiscard]] bool only_used_by(const value_t* v, std::initializer_list<const node_t*> users) const {
+        if (!v || v->is_graph_output() || captured(v)) return false;
+        for (const auto& use : v->uses())
+            if (std::find(users.begin(), users.end(), use.user) == users.end()) return false;
+        return true;
+    }
+
+    /// A new initializer named after `base`.
+    value_t* add_constant(const std::string& base, tensor t) { return g_.add_initializer(g_.unique_name(base), std::move(t)); }
+
+    /// Removes `n` (its outputs must be unused).
+    void remove(node_t* n) {
+        removed_.insert(n);
+        g_.remove_node(n);
+    }
+
+    /// Removes `v` when it is constant data nobody reads any more: an unused initializer (not a graph
+    /// input), or the output of a Constant node (the node goes with it).
+    void drop_if_unused(value_t* v) {
+        if (!v || live(v) || v->is_graph_input()) return;
+        if (auto* p = v->producer()) {
+            if (!is_op(p, "Constant")) return;
+            for (auto* o : p->outputs())
+                if (live(o)) return;
+            remove(p);
+        } else if (v->initializer()) {
+            g_.erase_value(v);
+        }
+    }
+    /// drop_if_unused for each value still named one of `names`.
+    void drop_unused(const std::vector<std::string>& names) {
+        for (const auto& name : names)
+            if (auto* v = g_.find_value(name)) drop_if_unused(v);
+    }
+
+    /// Removes the nodes of a matched pattern that nothing reads any more (in the given order: list
+    /// readers before what they read), then the constants only they read.
+    void remove_dead(const std::vector<node_t*>& nodes) {
+        std::vector<std::string> inputs;
+        for (auto* n : nodes) {
+            if (!n) continue;
+            bool dead = true;
+            for (auto* o : n->outputs()) dead = dead && !live(o);
+            if (!dead) continue;
+            for (auto& name : input_names(*n)) inputs.push_back(std::move(name));
+            remove(n);
+        }
+        drop_unused(inputs);
+    }
+
+    /// Turns the pattern's last node `tail` into the fused node, removes the pattern's other nodes
+    /// (`others`, readers first) and the constants only they read, and names the fused node `name`
+    /// (the pattern's first node's name, the one users know; kept when empty).
+    void fuse(node_t& tail, std::string op, std::string domain, const std::vector<value_t*>& inputs,
+              typename node_t::attribute_list attrs, const std::vector<node_t*>& others, const std::string& name) {
+        auto old_inputs = input_names(tail);
+        if (domain == "ai.gearc") g_.info().opset_imports.try_emplace(domain, 1);  // so that an export declares it
+        rewrite_node(tail, std::move(op), std::move(domain), inputs, std::move(attrs));
+        remove_dead(others);
+        drop_unused(old_inputs);
+        if (!name.empty()) tail.set_name(name);
+    }
+
+    /// Removes a node that passes its input 0 through unchanged to its output 0 (Identity, inference
+    /// Dropout), keeping the graph outputs' names: when the output is a graph output, the producer of
+    /// the input is re-created so that it computes the output's name directly. Returns false (and
+    /// changes nothing) when the names cannot be kept: the input is a graph input, initializer or graph
+    /// output itself, or its producer has other outputs.
+    bool bypass(node_t* n) {
+        auto* in = given_input(*n, 0);
+        auto* out = n->output(0);
+        if (!in || !out) return false;
+        for (std::size_t i = 1; i < n->num_outputs(); ++i)
+            if (live(n->output(i))) return false;
+        if (captured(out)) return false;  // a subgraph reads it by name
+        if (!out->is_graph_output()) {
+            g_.replace_all_uses_with(out, in);
+            remove(n);
+            return true;
+        }
+        auto* p = in->producer();
+        if (!p || in->is_graph_input() || in->is_graph_output() || captured(in)) return false;
+        for (auto* o : p->outputs())
+            if (o && o != in) return false;
+        const std::string out_name(out->name());
+        const std::size_t k = in->producer_index();
+        value_type t = out->type().type_kind == value_type::kind::unknown ? in->type() : out->type();
+        g_.replace_all_uses_with(out, in);
+        remove(n);  // deletes `out`, freeing its name
+        std::vector<value_t*> outs(p->num_outputs(), nullptr);
+        outs[k] = g_.add_value(out_name, std::move(t));
+        auto* q = g_.add_node(p->op_type(), p->inputs(), std::move(outs), p->attributes(), p->name(), p->domain());
+        g_.move_before(q, p);
+        g_.replace_all_uses_with(in, q->output(k));
+        remove(p);
+        return true;
+    }
+
+private:
+    graph_t& g_;
+    std::set<std::string, std::less<>> captured_;
+    std::unordered_set<const node_t*> removed_;
+};
+
+}  // namespace detail::rewrite
+
+/// Removes Identity nodes, and Dropout nodes in inference mode (training_mode absent or a constant false,
+/// mask output unused). Graph outputs keep their names; when that is impossible (the Identity copies a
+/// graph input or another graph output), the node stays.
+struct remove_identity {
+    static constexpr std::string_view name = "remove_identity";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        namespace r = detail::rewrite;
+        r::rewriter<Traits> rw(g);
+        std::size_t identities = 0, dropouts = 0;
+        for (auto* n : g.node_list()) {
+            if (rw.removed(n)) continue;
+            const bool identity = r::is_op(n, "Identity");
+            if (!identity && !(r::is_op(n, "Dropout") && inference_dropout(*n, rw))) continue;
+            if (!rw.bypass(n)) continue;
+            ++(identity ? identities : dropouts);
+        }
+        ctx.count("remove_identity.identity", identities);
+        ctx.count("remove_identity.dropout", dropouts);
+        return identities + dropouts > 0;
+    }
+
+private:
+    template <class Traits>
+    static bool inference_dropout(const basic_node<Traits>& n, const detail::rewrite::rewriter<Traits>& uses) {
+        namespace r = detail::rewrite;
+        if (n.template attr_or<std::int64_t>("is_test", 1) == 0) return false;  // opset < 7: is_test=0 is training
+        if (auto* mode = r::given_input(n, 2)) {
+            auto t = r::scalar_of(mode);
+            if (!t || *t != 0.0) return false;
+        }
+        return !uses.live(n.output(1));
+    }
+};
+
+/// Removes nodes whose outputs nobody reads (no node, graph output or subgraph), repeatedly, then the
+/// initializers nobody reads. Graph inputs stay.
+struct eliminate_dead_code {
+    static constexpr std::string_view name = "eliminate_dead_code";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        detail::rewrite::rewriter<Traits> uses(g);
+        std::size_t nodes = 0, inits = 0;
+        // in reverse topological order a node's readers are visited (and removed) before it, so one sweep
+        // removes whole dead chains; the loop only matters for a node list that is out of order
+        for (bool removed = true; removed;) {
+            removed = false;
+            auto list = g.node_list();
+            for (auto it = list.rbegin(); it != list.rend(); ++it) {
+                bool live = false;
+                for (auto* o : (*it)->outputs()) live = live || uses.live(o);
+                if (live) continue;
+                g.remove_node(*it);
+                ++nodes;
+                removed = true;
+            }
+        }
+        auto initializers = g.initializers();
+        for (auto* v : initializers) {
+            if (v->is_graph_input() || uses.live(v)) continue;
+            g.erase_value(v);
+            ++inits;
+        }
+        ctx.count("eliminate_dead_code.nodes", nodes);
+        ctx.count("eliminate_dead_code.initializers", inits);
+        return nodes + inits > 0;
+    }
+};
+
+/// Merges nodes that compute the same thing (same op, domain, attributes and inputs) into the first
+/// of them, and constants with identical dtype, shape and bytes. Random operators, nodes with subgraphs
+/// and operators of unknown domains are never merged; a node whose output is a graph output keeps it.
+struct eliminate_common_subexpressions {
+    static constexpr std::string_view name = "eliminate_common_subexpressions";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        detail::rewrite::rewriter<Traits> uses(g);
+        // per gear the weights were deduplicated already (in the generic graph): only new, small constants
+        // are compared, so that a gear does not hash every weight again
+        const std::size_t consts = merge_constants(g, uses, ctx.specialising ? std::size_t(4096) : std::size_t(-1));
+        std::size_t nodes = 0;
+        std::unordered_map<std::string, std::vector<basic_node<Traits>*>> seen;
+        for (auto* n : g.topological_order()) {
+            if (!candidate(*n)) continue;
+            auto& bucket = seen[signature(*n)];
+            basic_node<Traits>* same = nullptr;
+            for (auto* m : bucket)
+                if (equivalent(*n, *m) && can_merge(*n, *m, uses)) {
+                    same = m;
+                    break;
+                }
+            if (!same) {
+                bucket.push_back(n);
+                continue;
+            }
+            for (std::size_t i = 0; i < n->num_outputs(); ++i)
+                if (n->output(i) && same->output(i)) g.replace_all_uses_with(n->output(i), same->output(i));
+            g.remove_node(n);
+            ++nodes;
+        }
+        ctx.count("eliminate_common_subexpressions.nodes", nodes);
+        ctx.count("eliminate_common_subexpressions.constants", consts);
+        return nodes + consts > 0;
+    }
+
+private:
+    static bool nondeterministic(std::string_view op) {
+        constexpr std::string_view random_ops[] = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
+                                                   "Multinomial",  "Bernoulli",     "Dropout"};
+        for (auto r : random_ops)
+            if (op == r) return true;
+        return false;
+    }
+
+    template <class Traits>
+    static bool candidate(const basic_node<Traits>& n) {
+        const auto& d = n.domain();
+        if (!(detail::rewrite::is_onnx_domain(d) || d == "ai.onnx.ml" || d == "ai.gearc")) return false;
+        if (nondeterministic(n.op_type()) || n.num_outputs() == 0) return false;
+        using gptr = std::shared_ptr<basic_graph<Traits>>;
+        for (const auto& kv : n.attributes())
+            if (kv.second.template holds<gptr>() || kv.second.template holds<typename Traits::template vector_type<gptr>>())
+                return false;
+        return true;
+    }
+
+    static bool same_tensor(const tensor& a, const tensor& b) {
+        return a.type() == b.type() && a.sizes() == b.sizes() && a.nbytes() == b.nbytes() &&
+               (a.nbytes() == 0 || std::memcmp(a.data().data(), b.data().data(), a.nbytes()) == 0);
+    }
+
+    template <class T>
+    static bool same_value(const T& a, const T& b) {
+        if constexpr (std::is_same_v<T, float>) {
+            return std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
+        } else if constexpr (std::is_same_v<T, tensor>) {
+            return same_tensor(a, b);
+        } else if constexpr (requires { a.size(); a.begin(); } && !std::is_convertible_v<T, std::string_view>) {
+            if (a.size() != b.size()) return false;
+            for (std::size_t i = 0; i < a.size(); ++i)
+                if (!same_value(a[i], b[i])) return false;
+            return true;
+        } else {
+            return a == b;
+        }
+    }
+
+    template <class Traits>
+    static bool same_attribute(const basic_attribute<Traits>& a, const basic_attribute<Traits>& b) {
+        if (a.get().index() != b.get().index()) return false;
+        return std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                return same_value(x, std::get<T>(b.get()));
+            },
+            a.get());
+    }
+
+    /// Op, domain, inputs, output count and attribute names and values (tensors by checksum): equal
+    /// signatures are then compared exactly.
+    template <class Traits>
+    static std::string signature(const basic_node<Traits>& n) {
+        std::string s = std::string(n.domain()) + '\x1f' + std::string(n.op_type()) + '\x1f' + std::to_string(n.num_outputs());
+        for (auto* v : n.inputs()) s += '\x1f' + (v ? std::string(v->name()) : std::string());
+        std::vector<std::pair<std::string, std::string>> attrs;
+        for (const auto& [k, a] : n.attributes()) {
+            std::string text = std::to_string(a.get().index()) + ':';
+            if (auto* t = a.template get_if<tensor>()) text += std::to_string(t->checksum());
+            else if (auto* i = a.template get_if<std::int64_t>()) text += std::to_string(*i);
+            else if (auto* str = a.template get_if<typename Traits::string_type>()) text += std::string(*str);
+            else if (auto* f = a.template get_if<float>()) text += std::to_string(std::bit_cast<std::uint32_t>(*f));
+            else if (auto* is = a.template get_if<typename Traits::template vector_type<std::int64_t>>())
+                for (auto x : *is) text += std::to_string(x) + ',';
+            attrs.emplace_back(std::string(k), std::move(text));
+        }
+        std::sort(attrs.begin(), attrs.end());
+        for (const auto& [k, t] : attrs) s += '\x1e' + k + '=' + t;
+        return s;
+    }
+
+    template <class Traits>
+    static bool equivalent(const basic_node<Traits>& a, const basic_node<Traits>& b) {
+        if (a.op_type() != b.op_type() || a.domain() != b.domain() || a.inputs() != b.inputs() ||
+            a.num_outputs() != b.num_outputs() || a.attributes().size() != b.attributes().size())
+            return false;
+        for (const auto& [k, x] : a.attributes()) {
+            const auto* y = b.find_attr(k);
+            if (!y || !same_attribute(x, *y)) return false;
+        }
+        return true;
+    }
+
+    /// `dup`'s outputs must be free to disappear: no graph output, no subgraph reads them, and `keep`
+    /// has each output that is read.
+    template <class Traits>
+    static bool can_merge(const basic_node<Traits>& dup, const basic_node<Traits>& keep, const detail::rewrite::rewriter<Traits>& uses) {
+        for (std::size_t i = 0; i < dup.num_outputs(); ++i) {
+            auto* o = dup.output(i);
+            if (!o) continue;
+            if (o->is_graph_output() || uses.captured(o)) return false;
+            if (o->has_uses() && !keep.output(i)) return false;
+        }
+        return true;
+    }
+
+    template <class Traits>
+    static std::size_t merge_constants(basic_graph<Traits>& g, const detail::rewrite::rewriter<Traits>& uses, std::size_t max_bytes) {
+        using value_t = basic_value<Traits>;
+        std::map<std::tuple<dtype, std::vector<std::int64_t>, std::uint64_t>, std::vector<value_t*>> buckets;
+        std::size_t merged = 0;
+        auto initializers = g.initializers();
+        for (auto* v : initializers) {
+            if (v->is_graph_input()) continue;  // can be fed at run time: not a constant
+            const tensor& t = *v->initializer();
+            if (t.nbytes() > max_bytes) continue;
+            auto& bucket = buckets[{t.type(), t.sizes(), t.checksum()}];
+            value_t* same = nullptr;
+            for (auto* c : bucket)
+                if (same_tensor(*c->initializer(), t)) {
+                    same = c;
+                    break;
+                }
+            if (!same) {
+                bucket.push_back(v);
+                continue;
+            }
+            if (v->is_graph_output() || uses.captured(v)) continue;
+            g.replace_all_uses_with(v, same);
+            g.erase_value(v);
+            ++merged;
+        }
+        return merged;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/cleanup.hpp ----
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// "TransposeCancellation": Transpose(Transpose(x, p1), p2) becomes Transpose(x, c) with c[i] = p1[p2[i]],
+/// and a Transpose whose permutation is the identity disappears. The first Transpose stays while other
+/// nodes read it.
+struct cancel_transposes {
+    static constexpr std::string_view name = "cancel_transposes";
+    static constexpr std::string_view fusion = "TransposeCancellation";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        namespace r = detail::rewrite;
+        if (!ctx.fusion_enabled(fusion)) return false;
+        r::rewriter<Traits> rw(g);
+        std::size_t composed = 0, dropped = 0, kept = 0;
+        for (auto* n : g.node_list()) {
+            if (rw.removed(n) || !r::is_op(n, "Transpose") || n->num_outputs() != 1) continue;
+            auto* x = r::given_input(*n, 0);
+            if (!x) continue;
+            auto* first = x->producer();
+            std::optional<std::vector<std::int64_t>> p1;
+            if (r::is_op(first, "Transpose") && first->num_outputs() == 1 && r::given_input(*first, 0))
+                p1 = perm_of(*first, std::nullopt);
+            // without a perm attribute the rank comes from the input's shape, or the first Transpose's perm
+            auto p2 = perm_of(*n, p1 ? std::optional<std::size_t>(p1->size()) : std::nullopt);
+            if (!p2) continue;
+            if (p1 && p1->size() == p2->size()) {
+                std::vector<std::int64_t> c(p2->size());
+                for (std::size_t i = 0; i < c.size(); ++i) c[i] = (*p1)[static_cast<std::size_t>((*p2)[i])];
+                n->set_input(0, first->input(0));
+                n->set_attr("perm", c);
+                rw.remove_dead({first});
+                ++composed;
+                p2 = std::move(c);
+            }
+            if (!is_identity(*p2)) continue;
+            // an identity Transpose is an Identity: bypass it (it stays, as an Identity, when the
+            // graph-output names forbid removing it)
+            n->set_op_type("Identity");
+            n->remove_attr("perm");
+            if (rw.bypass(n)) {
+                ++dropped;
+            } else {
+                ++kept;
+            }
+        }
+        ctx.count("cancel_transposes.composed", composed);
+        ctx.count("cancel_transposes.removed", dropped);
+        ctx.count("cancel_transposes.to_identity", kept);
+        return composed + dropped + kept > 0;
+    }
+
+private:
+    /// The permutation, checked; the default (reversed axes) needs the input's rank.
+    template <class Traits>
+    static std::optional<std::vector<std::int64_t>> perm_of(const basic_node<Traits>& n, std::optional<std::size_t> rank) {
+        std::vector<std::int64_t> p;
+        if (const auto* a = n.find_attr("perm")) {
+            auto* ints = a->template get_if<typename Traits::template vector_type<std::int64_t>>();
+            if (!ints) return std::nullopt;
+            p.assign(ints->begin(), ints->end());
+        } else {
+            const auto* x = n.input(0);
+            if (x && x->type().has_shape()) rank = x->type().dims->rank();
+            if (!rank) return std::nullopt;
+            const auto r = static_cast<std::int64_t>(*rank);
+            for (std::int64_t i = r - 1; i >= 0; --i) p.push_back(i);
+        }
+        std::vector<bool> seen(p.size(), false);
+        for (auto v : p) {
+            if (v < 0 || v >= static_cast<std::int64_t>(p.size()) || seen[static_cast<std::size_t>(v)]) return std::nullopt;
+            seen[static_cast<std::size_t>(v)] = true;
+        }
+        return p;
+    }
+    static bool is_identity(const std::vector<std::int64_t>& p) {
+        for (std::size_t i = 0; i < p.size(); ++i)
+            if (p[i] != static_cast<std::int64_t>(i)) return false;
+        return true;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/cancel_transposes.hpp ----
+// ---- begin gearc/passes/fold_constants.hpp ----
+// The constant-folding pass: Constant nodes become initializers, nodes computable from constants (or from static shapes) are evaluated.
+
+// ---- begin gearc/passes/evaluate.hpp ----
+// Reference evaluation of one ONNX node on constant tensors: what constant folding computes.
+
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// The ai.onnx operators evaluate() computes (for the dtypes each one lists in its ONNX definition;
+/// bfloat16 only where no rounding to bfloat16 is involved: data movement and casts from it; MatMul
+/// up to 2^26 multiply-adds).
+inline constexpr std::string_view evaluated_ops[] = {
+    "Identity", "Constant", "Shape", "Size", "Cast", "CastLike", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
+    "Transpose", "Concat", "Split", "Slice", "Gather", "GatherElements", "Expand", "Tile", "ConstantOfShape",
+    "Range", "Where", "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Xor",
+    "Add", "Sub", "Mul", "Div", "Mod", "Pow", "Neg", "Abs", "Sqrt", "Reciprocal", "Exp", "Log", "Floor", "Ceil",
+    "Round", "Sign", "Sigmoid", "Relu", "Tanh", "Erf", "Min", "Max", "Sum", "Mean", "ReduceSum", "ReduceProd",
+    "ReduceMax", "ReduceMin", "ReduceMean", "MatMul", "Clip", "DequantizeLinear", "Trilu"};
+
+/// Whether evaluate() knows the operator (it may still decline a dtype it does not cover).
+[[nodiscard]] constexpr bool can_evaluate(std::string_view domain, std::string_view op) noexcept {
+    if (!(domain.empty() || domain == "ai.onnx")) return false;
+    for (auto o : evaluated_ops)
+        if (o == op) return true;
+    return false;
+}
+
+namespace detail::eval {
+
+using sizes_t = std::vector<std::int64_t>;
+
+/// Thrown when a result would be larger than the caller allows; evaluate() answers nullopt then.
+struct too_large {};
+
+[[nodiscard]] inline std::string text(const sizes_t& s) { return shape::of(s).to_string(); }
+
+[[nodiscard]] inline std::int64_t numel(const sizes_t& s) noexcept {
+    std::int64_t n = 1;
+    for (auto d : s) n *= d;
+    return n;
+}
+
+/// Row-major strides (in elements).
+[[nodiscard]] inline sizes_t strides_of(const sizes_t& s) {
+    sizes_t st(s.size());
+    std::int64_t acc = 1;
+    for (std::size_t i = s.size(); i-- > 0;) {
+        st[i] = acc;
+        acc *= s[i];
+    }
+    return st;
+}
+
+/// The node being evaluated: names it in errors and enforces the result size limit.
+struct site {
+    std::string node;
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+
+    [[noreturn]] void fail(const std::string& why) const {
+        throw compile_error(errc::constant_folding, "cannot evaluate " + node + " on its constant inputs: " + why,
+                            "The node's constant inputs do not fit its definition (ONNX Runtime would reject them too); "
+                            "fix the model or the values that feed it.");
+    }
+    /// The element count of a result of these sizes and dtype; throws too_large when its bytes would exceed the limit.
+    [[nodiscard]] std::size_t room(const sizes_t& s, dtype t) const {
+        std::uint64_t n = 1;
+        for (auto d : s) {
+            if (d < 0) fail("the result would have the negative dimension " + std::to_string(d));
+            if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n)) throw too_large{};
+        }
+        std::uint64_t bytes = 0;
+        if (__builtin_mul_overflow(n, static_cast<std::uint64_t>(std::max<std::size_t>(size_of(t), 1)), &bytes) ||
+            bytes > max_bytes || bytes > (std::uint64_t{1} << 56))
+            throw too_large{};
+        return static_cast<std::size_t>(n);
+    }
+    /// A possibly negative axis normalised into [0, rank).
+    [[nodiscard]] std::size_t axis(std::int64_t a, std::size_t rank, const char* what = "axis") const {
+        const auto r = static_cast<std::int64_t>(rank);
+        if (a < -r || a >= r) fail(std::string(what) + " " + std::to_string(a) + " is out of range for rank " + std::to_string(rank));
+        return static_cast<std::size_t>(a < 0 ? a + r : a);
+    }
+};
+
+// ---- attributes (copied out of the node, so that the kernels below do not depend on the IR traits) ----
+
+using attr_value = std::variant<std::monostate, float, std::int64_t, std::string, tensor, std::vector<float>, std::vector<std::int64_t>>;
+
+struct attr_set {
+    struct item {
+        std::string name;
+        attr_value value;
+        std::string_view kind;  ///< ONNX's kind name, for errors
+    };
+    std::vector<item> items;
+
+    [[nodiscard]] const item* find(std::string_view name) const noexcept {
+        for (const auto& it : items)
+            if (it.name == name) return &it;
+        return nullptr;
+    }
+    [[nodiscard]] bool has(std::string_view name) const noexcept { return find(name) != nullptr; }
+
+    template <class T>
+    [[nodiscard]] std::optional<T> get(const site& s, std::string_view name) const {
+        const item* it = find(name);
+        if (!it) return std::nullopt;
+        if (const T* p = std::get_if<T>(&it->value)) return *p;
+        const char* want = std::is_same_v<T, float>                       ? "FLOAT"
+                           : std::is_same_v<T, std::int64_t>              ? "INT"
+                           : std::is_same_v<T, std::string>               ? "STRING"
+                           : std::is_same_v<T, tensor>                    ? "TENSOR"
+                           : std::is_same_v<T, std::vector<float>>        ? "FLOATS"
+                                                                          : "INTS";
+        s.fail("attribute '" + std::string(name) + "' is " + std::string(it->kind) + ", not " + want);
+    }
+    [[nodiscard]] std::int64_t get_int(const site& s, std::string_view name, std::int64_t fallback) const {
+        return get<std::int64_t>(s, name).value_or(fallback);
+    }
+};
+
+// ---- element conversion -----------------------------------------------------------------------
+
+/// Rounds to the nearest integer, ties to even, whatever the floating-point environment says.
+[[nodiscard]] inline double round_half_even(double x) noexcept {
+    if (!std::isfinite(x)) return x;
+    double r = std::floor(x);
+    const double d = x - r;  // exact
+    if (d > 0.5 || (d == 0.5 && std::fmod(r, 2.0) != 0.0)) r += 1.0;
+    return r;
+}
+
+/// IEEE binary16 bits -> double (exact).
+[[nodiscard]] inline double half_to_double(std::uint16_t h) noexcept {
+    const int exp = (h >> 10) & 0x1f;
+    const int man = h & 0x3ff;
+    double v;
+    if (exp == 0) v = std::ldexp(static_cast<double>(man), -24);
+    else if (exp == 31) v = man ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+    else v = std::ldexp(static_cast<double>(man + 1024), exp - 25);
+    return (h & 0x8000) ? -v : v;
+}
+
+/// double -> IEEE binary16 bits, rounded to nearest even in one step (too large gives infinity).
+[[nodiscard]] inline std::uint16_t double_to_half(double x) noexcept {
+    const std::uint16_t sign = std::signbit(x) ? 0x8000 : 0;
+    if (std::isnan(x)) return static_cast<std::uint16_t>(sign | 0x7e00);
+    const double a = std::fabs(x);
+    if (a >= 65520.0) return static_cast<std::uint16_t>(sign | 0x7c00);  // halfway past 65504 rounds to infinity
+    if (a < std::ldexp(1.0, -14))                                          // subnormal: units of 2^-24 (1024 is the smallest normal)
+        return static_cast<std::uint16_t>(sign | static_cast<std::uint16_t>(round_half_even(std::ldexp(a, 24))));
+    int e = 0;
+    std::frexp(a, &e);  // a = f * 2^e, f in [0.5, 1)
+    int exp = e - 1;    // a in [2^exp, 2^(exp+1))
+    double m = round_half_even(std::ldexp(a, 10 - exp));  // in [1024, 2048]
+    if (m == 2048.0) {
+        m = 1024.0;
+        ++exp;
+    }
+    return static_cast<std::uint16_t>(sign | ((exp + 15) << 10) | (static_cast<int>(m) - 1024));
+}
+
+/// bfloat16 bits -> double (exact).
+[[nodiscard]] inline double bfloat16_to_double(std::uint16_t b) noexcept {
+    const std::uint32_t bits = static_cast<std::uint32_t>(b) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+/// A floating value as integer type To: truncated toward zero, NaN as 0, saturated to the 64-bit
+/// range and then wrapped to To's width (no undefined behaviour for any input).
+template <class To>
+[[nodiscard]] To float_to_int(double v) noexcept {
+    if (std::isnan(v)) return To{0};
+    v = std::trunc(v);
+    if constexpr (std::is_same_v<To, std::uint64_t>) {
+        if (v >= 18446744073709551616.0) return std::numeric_limits<std::uint64_t>::max();
+        if (v >= 9223372036854775808.0) return static_cast<std::uint64_t>(v);
+    }
+    if (v >= 9223372036854775808.0) return static_cast<To>(std::numeric_limits<std::int64_t>::max());
+    if (v < -9223372036854775808.0) return static_cast<To>(std::numeric_limits<std::int64_t>::min());
+    return static_cast<To>(static_cast<std::int64_t>(v));
+}
+
+/// ONNX Cast semantics between C++ element types.
+template <class To, class From>
+[[nodiscard]] To convert(From v) noexcept {
+    if constexpr (std::is_same_v<To, bool>) return v != From{};
+    else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) return float_to_int<To>(static_cast<double>(v));
+    else return static_cast<To>(v);
+}
+
+template <class T>
+[[nodiscard]] T read_at(const std::byte* p, std::size_t i) noexcept {
+    T v;
+    std::memcpy(&v, p + i * sizeof(T), sizeof(T));
+    return v;
+}
+
+/// dtypes whose elements the arithmetic below reads.
+[[nodiscard]] constexpr bool loadable(dtype t) noexcept {
+    return is_floating(t) || is_integer(t) || t == dtype::boolean;
+}
+/// dtypes it writes (not bfloat16: its rounding is not settled across ONNX versions, so it is left to run time).
+[[nodiscard]] constexpr bool storable(dtype t) noexcept { return loadable(t) && t != dtype::bfloat16; }
+[[nodiscard]] constexpr bool arithmetic(dtype t) noexcept { return storable(t) && t != dtype::boolean; }
+
+/// The elements of `t` in compute type D (double for floating types, int64 or uint64 for the others).
+template <class D>
+[[nodiscard]] std::vector<D> load(const tensor& t) {
+    const std::size_t n = static_cast<std::size_t>(t.numel());
+    const std::byte* p = t.data().data();
+    std::vector<D> out(n);
+    auto fill = [&](auto tag) {
+        using S = decltype(tag);
+        for (std::size_t i = 0; i < n; ++i) out[i] = convert<D>(read_at<S>(p, i));
+    };
+    switch (t.type()) {
+        case dtype::float32: fill(float{}); break;
+        case dtype::float64: fill(double{}); break;
+        case dtype::int8: fill(std::int8_t{}); break;
+        case dtype::int16: fill(std::int16_t{}); break;
+        case dtype::int32: fill(std::int32_t{}); break;
+        case dtype::int64: fill(std::int64_t{}); break;
+        case dtype::uint8: fill(std::uint8_t{}); break;
+        case dtype::uint16: fill(std::uint16_t{}); break;
+        case dtype::uint32: fill(std::uint32_t{}); break;
+        case dtype::uint64: fill(std::uint64_t{}); break;
+        case dtype::float16:
+            for (std::size_t i = 0; i < n; ++i) out[i] = convert<D>(half_to_double(read_at<std::uint16_t>(p, i)));
+            break;
+        case dtype::bfloat16:
+            for (std::size_t i = 0; i < n; ++i) out[i] = convert<D>(bfloat16_to_double(read_at<std::uint16_t>(p, i)));
+            break;
+        case dtype::boolean:
+            for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<D>(read_at<std::uint8_t>(p, i) != 0);
+            break;
+        default:
+            throw graph_error(errc::graph_misuse, "evaluate: cannot read elements of type " + std::string(to_string(t.type())));
+    }
+    return out;
+}
+
+/// A tensor of dtype `t` from values in compute type D, converted as Cast converts.
+template <class D>
+[[nodiscard]] tensor store(dtype t, sizes_t sizes, const std::vector<D>& v) {
+    auto pack = [&](auto tag) {
+        using T = decltype(tag);
+        std::vector<std::byte> bytes(v.size() * sizeof(T));
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const T x = convert<T>(v[i]);
+            std::memcpy(bytes.data() + i * sizeof(T), &x, sizeof(T));
+        }
+        return tensor(t, std::move(sizes), buffer(std::move(bytes)));
+    };
+    switch (t) {
+        case dtype::float32: return pack(float{});
+        case dtype::float64: return pack(double{});
+        case dtype::int8: return pack(std::int8_t{});
+        case dtype::int16: return pack(std::int16_t{});
+        case dtype::int32: return pack(std::int32_t{});
+        case dtype::int64: return pack(std::int64_t{});
+        case dtype::uint8: return pack(std::uint8_t{});
+        case dtype::uint16: return pack(std::uint16_t{});
+        case dtype::uint32: return pack(std::uint32_t{});
+        case dtype::uint64: return pack(std::uint64_t{});
+        case dtype::boolean: return pack(bool{});
+        case dtype::float16: {
+            std::vector<std::byte> bytes(v.size() * 2);
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const std::uint16_t h = double_to_half(convert<double>(v[i]));
+                std::memcpy(bytes.data() + i * 2, &h, 2);
+            }
+            return tensor(t, std::move(sizes), buffer(std::move(bytes)));
+        }
+        default: break;
+    }
+    throw graph_error(errc::graph_misuse, "evaluate: cannot write elements of type " + std::string(to_string(t)));
+}
+
+/// Calls f with a value of the compute type for dtype t: double, int64_t, or uint64_t.
+template <class F>
+decltype(auto) with_compute_type(dtype t, F&& f) {
+    if (is_floating(t)) return f(double{});
+    if (t == dtype::uint64) return f(std::uint64_t{});
+    return f(std::int64_t{});
+}
+
+/// Integer arithmetic that wraps like the fixed-width types do (no signed overflow).
+template <class D>
+[[nodiscard]] D wrap_add(D a, D b) noexcept {
+    if constexpr (std::is_same_v<D, std::int64_t>) return static_cast<D>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+    else return a + b;
+}
+template <class D>
+[[nodiscard]] D wrap_sub(D a, D b) noexcept {
+    if constexpr (std::is_same_v<D, std::int64_t>) return static_cast<D>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+    else return a - b;
+}
+template <class D>
+[[nodiscard]] D wrap_mul(D a, D b) noexcept {
+    if constexpr (std::is_same_v<D, std::int64_t>) return static_cast<D>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+    else return a * b;
+}
+
+/// The integer elements of a shape-like input (any integer type).
+[[nodiscard]] inline std::vector<std::int64_t> ints_of(const site& s, const tensor& t, const char* what) {
+    if (!is_integer(t.type())) s.fail(std::string(what) + " must be an integer tensor, not " + std::string(to_string(t.type())));
+    return load<std::int64_t>(t);
+}
+
+// ---- index walking ----------------------------------------------------------------------------
+
+/// Visits every position of `sizes` in row-major order, keeping one element offset per stride list:
+/// f(flat_position, offsets). Strides may be 0 (broadcast) or negative (reversed slices).
+template <std::size_t N, class F>
+void walk(const sizes_t& sizes, const std::array<const sizes_t*, N>& strides, std::array<std::int64_t, N> offsets, F&& f) {
+    const std::int64_t total = numel(sizes);
+    if (total <= 0) return;
+    const std::size_t rank = sizes.size();
+    sizes_t pos(rank, 0);
+    for (std::int64_t i = 0; i < total; ++i) {
+        f(i, offsets);
+        for (std::size_t d = rank; d-- > 0;) {
+            ++pos[d];
+            for (std::size_t k = 0; k < N; ++k) offsets[k] += (*strides[k])[d];
+            if (pos[d] < sizes[d]) break;
+            for (std::size_t k = 0; k < N; ++k) offsets[k] -= (*strides[k])[d] * sizes[d];
+            pos[d] = 0;
+        }
+    }
+}
+
+/// numpy broadcasting of two shapes; nullopt when a pair of dims differs and neither is 1.
+[[nodiscard]] inline std::optional<sizes_t> broadcast(const sizes_t& a, const sizes_t& b) {
+    const std::size_t r = std::max(a.size(), b.size());
+    sizes_t out(r);
+    for (std::size_t i = 0; i < r; ++i) {
+        const std::int64_t x = i + a.size() >= r ? a[i + a.size() - r] : 1;
+        const std::int64_t y = i + b.size() >= r ? b[i + b.size() - r] : 1;
+        if (x == y || y == 1) out[i] = x;
+        else if (x == 1) out[i] = y;
+        else return std::nullopt;
+    }
+    return out;
+}
+
+/// Strides that read `in` (row-major) at every position of `out`, which `in` broadcasts to.
+[[nodiscard]] inline sizes_t broadcast_strides(const sizes_t& in, const sizes_t& out) {
+    const sizes_t st = strides_of(in);
+    sizes_t res(out.size(), 0);
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::size_t o = i + out.size() - in.size();
+        res[o] = in[i] == 1 ? 0 : st[i];
+    }
+    return res;
+}
+
+[[nodiscard]] inline sizes_t broadcast_all(const site& s, const std::vector<const tensor*>& ts) {
+    sizes_t out = ts.front()->sizes();
+    for (std::size_t i = 1; i < ts.size(); ++i) {
+        auto b = broadcast(out, ts[i]->sizes());
+        if (!b) {
+            std::string shapes;
+            for (const auto* t : ts) shapes += (shapes.empty() ? "" : " and ") + text(t->sizes());
+            s.fail("the shapes " + shapes + " do not broadcast");
+        }
+        out = std::move(*b);
+    }
+    return out;
+}
+
+inline void copy_bytes(std::byte* dst, const std::byte* src, std::size_t n) noexcept {
+    if (n) std::memcpy(dst, src, n);
+}
+
+/// A tensor of sizes `out` whose element at each position is `in`'s element at base + sum(pos * strides).
+[[nodiscard]] inline tensor gather_strided(const site& s, const tensor& in, const sizes_t& out, const sizes_t& strides,
+                                           std::int64_t base = 0) {
+    const std::size_t n = s.room(out, in.type());
+    const std::size_t es = size_of(in.type());
+    std::vector<std::byte> bytes(n * es);
+    const std::byte* src = in.data().data();
+    walk<1>(out, {&strides}, {base}, [&](std::int64_t i, const std::array<std::int64_t, 1>& off) {
+        copy_bytes(bytes.data() + static_cast<std::size_t>(i) * es, src + static_cast<std::size_t>(off[0]) * es, es);
+    });
+    return tensor(in.type(), out, buffer(std::move(bytes)));
+}
+
+/// The same bytes under other sizes (no copy).
+[[nodiscard]] inline tensor reshaped(const tensor& t, sizes_t sizes) { return tensor(t.type(), std::move(sizes), t.data()); }
+
+/// f(a, b) over the broadcast of a and b; A and B are the compute types of the operands.
+template <class R, class A, class B, class F>
+[[nodiscard]] std::vector<R> zip(const std::vector<A>& a, const sizes_t& sa, const std::vector<B>& b, const sizes_t& sb,
+                                 const sizes_t& out, F f) {
+    const sizes_t s1 = broadcast_strides(sa, out), s2 = broadcast_strides(sb, out);
+    std::vector<R> r(static_cast<std::size_t>(numel(out)));
+    walk<2>(out, {&s1, &s2}, {0, 0}, [&](std::int64_t i, const std::array<std::int64_t, 2>& off) {
+        r[static_cast<std::size_t>(i)] = f(a[static_cast<std::size_t>(off[0])], b[static_cast<std::size_t>(off[1])]);
+    });
+    return r;
+}
+
+/// The node's input i, or nullptr (absent, or past the end).
+[[nodiscard]] inline const tensor* opt(const std::vector<const tensor*>& in, std::size_t i) noexcept {
+    return i < in.size() ? in[i] : nullptr;
+}
+[[nodiscard]] inline const tensor& need(const site& s, const std::vector<const tensor*>& in, std::size_t i, const char* what) {
+    if (const tensor* t = opt(in, i)) return *t;
+    s.fail("its required input " + std::to_string(i) + " (" + what + ") is missing");
+}
+
+/// ONNX's TensorProto.DataType code -> dtype (the codes are fixed by onnx.proto).
+[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
+    switch (code) {
+        case 1: return dtype::float32;
+        case 2: return dtype::uint8;
+        case 3: return dtype::int8;
+        case 4: return dtype::uint16;
+        case 5: return dtype::int16;
+        case 6: return dtype::int32;
+        case 7: return dtype::int64;
+        case 8: return dtype::string;
+        case 9: return dtype::boolean;
+        case 10: return dtype::float16;
+        case 11: return dtype::float64;
+        case 12: return dtype::uint32;
+        case 13: return dtype::uint64;
+        case 14: return dtype::complex64;
+        case 15: return dtype::complex128;
+        case 16: return dtype::bfloat16;
+        default: return std::nullopt;
+    }
+}
+
+using result = std::optional<std::vector<tensor>>;
+
+[[nodiscard]] inline result one(tensor t) {
+    std::vector<tensor> v;
+    v.push_back(std::move(t));
+    return v;
+}
+
+// ---- shapes -----------------------------------------------------------------------------------
+
+/// Shape (with start/end, opset 15) of a tensor with these sizes.
+[[nodiscard]] inline tensor shape_of(const attr_set& at, const site& s, const sizes_t& sizes) {
+    const auto r = static_cast<std::int64_t>(sizes.size());
+    auto clamp = [&](std::int64_t v) { return std::clamp<std::int64_t>(v < 0 ? v + r : v, 0, r); };
+    const std::int64_t start = clamp(at.get_int(s, "start", 0));
+    const std::int64_t end = clamp(at.get_int(s, "end", r));
+    std::vector<std::int64_t> v;
+    for (std::int64_t i = start; i < end; ++i) v.push_back(sizes[static_cast<std::size_t>(i)]);
+    return tensor::from<std::int64_t>({static_cast<std::int64_t>(v.size())}, v);
+}
+
+[[nodiscard]] inline result eval_constant(const attr_set& at, const site& s) {
+    if (auto t = at.get<tensor>(s, "value")) return one(*t);
+    if (auto f = at.get<float>(s, "value_float")) return one(tensor::from<float>({}, {*f}));
+    if (auto fs = at.get<std::vector<float>>(s, "value_floats"))
+        return one(tensor::from<float>({static_cast<std::int64_t>(fs->size())}, *fs));
+    if (auto i = at.get<std::int64_t>(s, "value_int")) return one(tensor::from<std::int64_t>({}, {*i}));
+    if (auto is = at.get<std::vector<std::int64_t>>(s, "value_ints"))
+        return one(tensor::from<std::int64_t>({static_cast<std::int64_t>(is->size())}, *is));
+    if (at.has("sparse_value") || at.has("value_string") || at.has("value_strings")) return std::nullopt;
+    s.fail("it has none of the attributes value, value_float(s), value_int(s)");
+}
+
+[[nodiscard]] inline result eval_cast(const site& s, const tensor& x, dtype to) {
+    if (!loadable(x.type()) || !storable(to)) return std::nullopt;
+    if (to == x.type()) return one(x);
+    (void)s.room(x.sizes(), to);
+    return with_compute_type(x.type(), [&](auto d) -> result { return one(store(to, x.sizes(), load<decltype(d)>(x))); });
+}
+
+[[nodiscard]] inline result eval_reshape(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    std::vector<std::int64_t> target;
+    if (const tensor* sh = opt(in, 1)) target = ints_of(s, *sh, "the shape input");
+    else if (auto a = at.get<std::vector<std::int64_t>>(s, "shape")) target = *a;  // Reshape-1
+    else s.fail("it has no shape input");
+    const bool allowzero = at.get_int(s, "allowzero", 0) != 0;
+    sizes_t out(target.size());
+    std::optional<std::size_t> infer;
+    bool has_zero = false;
+    std::int64_t known = 1;
+    for (std::size_t i = 0; i < target.size(); ++i) {
+        const std::int64_t v = target[i];
+        if (v == -1) {
+            if (infer) s.fail("the shape " + text(target) + " has more than one -1");
+            infer = i;
+            continue;
+        }
+        if (v < -1) s.fail("the shape " + text(target) + " has the invalid dimension " + std::to_string(v));
+        if (v == 0 && !allowzero) {
+            if (i >= x.sizes().size())
+                s.fail("the shape " + text(target) + " copies dimension " + std::to_string(i) + " (0) from the input " +
+                       text(x.sizes()) + ", which has no such dimension");
+            out[i] = x.sizes()[i];
+        } else {
+            out[i] = v;
+            has_zero = has_zero || v == 0;
+        }
+        known *= out[i];
+    }
+    if (infer) {
+        if (has_zero) s.fail("with allowzero=1 the shape " + text(target) + " cannot have both 0 and -1");
+        if (known == 0 || x.numel() % known != 0)
+            s.fail("cannot infer the -1 in " + text(target) + " for an input of shape " + text(x.sizes()));
+        out[*infer] = x.numel() / known;
+    }
+    if (numel(out) != x.numel())
+        s.fail("the input has shape " + text(x.sizes()) + " (" + std::to_string(x.numel()) + " elements), which cannot be " +
+               "reshaped to " + text(out));
+    return one(reshaped(x, std::move(out)));
+}
+
+[[nodiscard]] inline result eval_flatten(const attr_set& at, const site& s, const tensor& x) {
+    const auto r = static_cast<std::int64_t>(x.sizes().size());
+    std::int64_t axis = at.get_int(s, "axis", 1);
+    if (axis < -r || axis > r) s.fail("axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(r));
+    if (axis < 0) axis += r;
+    std::int64_t outer = 1, inner = 1;
+    for (std::int64_t i = 0; i < r; ++i) (i < axis ? outer : inner) *= x.sizes()[static_cast<std::size_t>(i)];
+    return one(reshaped(x, {outer, inner}));
+}
+
+/// Axes from the attribute `name` when the node has it (older opsets), else from input `index` when present.
+[[nodiscard]] inline std::optional<std::vector<std::int64_t>> axes_of(const attr_set& at, const site& s,
+                                                                      const std::vector<const tensor*>& in, std::size_t index,
+                                                                      const char* name = "axes") {
+    if (auto a = at.get<std::vector<std::int64_t>>(s, name)) return *a;
+    if (const tensor* t = opt(in, index)) return ints_of(s, *t, name);
+    return std::nullopt;
+}
+
+/// Normalised, duplicate-free axes.
+[[nodiscard]] inline std::vector<std::size_t> norm_axes(const site& s, const std::vector<std::int64_t>& axes, std::size_t rank) {
+    std::vector<std::size_t> out;
+    for (auto a : axes) {
+        const auto n = s.axis(a, rank, "axes value");
+        if (std::find(out.begin(), out.end(), n) != out.end()) s.fail("axes " + text(axes) + " name an axis twice");
+        out.push_back(n);
+    }
+    return out;
+}
+
+[[nodiscard]] inline result eval_squeeze(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    const auto& sz = x.sizes();
+    std::vector<bool> drop(sz.size(), false);
+    if (auto axes = axes_of(at, s, in, 1); axes && !axes->empty()) {  // no axes, or none listed: every 1 goes
+        for (auto a : norm_axes(s, *axes, sz.size())) {
+            if (sz[a] != 1) s.fail("axis " + std::to_string(a) + " of shape " + text(sz) + " is not 1 and cannot be squeezed");
+            drop[a] = true;
+        }
+    } else {
+        for (std::size_t i = 0; i < sz.size(); ++i) drop[i] = sz[i] == 1;
+    }
+    sizes_t out;
+    for (std::size_t i = 0; i < sz.size(); ++i)
+        if (!drop[i]) out.push_back(sz[i]);
+    return one(reshaped(x, std::move(out)));
+}
+
+[[nodiscard]] inline result eval_unsqueeze(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    auto axes = axes_of(at, s, in, 1);
+    if (!axes) s.fail("it has no axes");
+    const std::size_t rank = x.sizes().size() + axes->size();
+    std::vector<bool> added(rank, false);
+    for (auto a : norm_axes(s, *axes, rank)) added[a] = true;
+    sizes_t out(rank);
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < rank; ++i) out[i] = added[i] ? 1 : x.sizes()[j++];
+    return one(reshaped(x, std::move(out)));
+}
+
+[[nodiscard]] inline result eval_transpose(const attr_set& at, const site& s, const tensor& x) {
+    const std::size_t r = x.sizes().size();
+    std::vector<std::int64_t> perm;
+    if (auto p = at.get<std::vector<std::int64_t>>(s, "perm")) perm = *p;
+    else
+        for (std::size_t i = r; i-- > 0;) perm.push_back(static_cast<std::int64_t>(i));
+    if (perm.size() != r) s.fail("perm " + text(perm) + " does not have one entry per axis of " + text(x.sizes()));
+    const auto axes = norm_axes(s, perm, r);
+    const sizes_t st = strides_of(x.sizes());
+    sizes_t out(r), ost(r);
+    bool identity = true;
+    for (std::size_t i = 0; i < r; ++i) {
+        out[i] = x.sizes()[axes[i]];
+        ost[i] = st[axes[i]];
+        identity = identity && axes[i] == i;
+    }
+    if (identity) return one(x);
+    return one(gather_strided(s, x, out, ost));
+}
+
+[[nodiscard]] inline result eval_concat(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    if (in.empty()) s.fail("it has no inputs");
+    for (std::size_t i = 0; i < in.size(); ++i) (void)need(s, in, i, "a tensor to concatenate");
+    const tensor& first = *in.front();
+    auto a = at.get<std::int64_t>(s, "axis");
+    if (!a) s.fail("it has no axis attribute");
+    const std::size_t r = first.sizes().size();
+    if (r == 0) s.fail("scalars cannot be concatenated");
+    const std::size_t axis = s.axis(*a, r);
+    sizes_t out = first.sizes();
+    out[axis] = 0;
+    for (const tensor* t : in) {
+        if (t->type() != first.type())
+            s.fail("its inputs have different types (" + std::string(to_string(first.type())) + " and " +
+                   std::string(to_string(t->type())) + ")");
+        bool ok = t->sizes().size() == r;
+        for (std::size_t d = 0; ok && d < r; ++d) ok = d == axis || t->sizes()[d] == first.sizes()[d];
+        if (!ok) s.fail("the shapes " + text(first.sizes()) + " and " + text(t->sizes()) + " differ outside axis " + std::to_string(axis));
+        out[axis] += t->sizes()[axis];
+    }
+    if (in.size() == 1) return one(first);
+    const std::size_t n = s.room(out, first.type());
+    const std::size_t es = size_of(first.type());
+    std::vector<std::byte> bytes(n * es);
+    std::int64_t outer = 1;
+    for (std::size_t d = 0; d < axis; ++d) outer *= out[d];
+    std::byte* dst = bytes.data();
+    for (std::int64_t o = 0; o < outer; ++o)
+        for (const tensor* t : in) {
+            const std::size_t block = static_cast<std::size_t>(t->numel() / std::max<std::int64_t>(outer, 1)) * es;
+            copy_bytes(dst, t->data().data() + static_cast<std::size_t>(o) * block, block);
+            dst += block;
+        }
+    return one(tensor(first.type(), out, buffer(std::move(bytes))));
+}
+
+/// The part of `x` from `start` to `start + len` along `axis`.
+[[nodiscard]] inline tensor slice_axis(const site& s, const tensor& x, std::size_t axis, std::int64_t start, std::int64_t len) {
+    sizes_t out = x.sizes();
+    out[axis] = len;
+    const sizes_t st = strides_of(x.sizes());
+    return gather_strided(s, x, out, st, start * st[axis]);
+}
+
+[[nodiscard]] inline result eval_split(const attr_set& at, const site& s, const std::vector<const tensor*>& in,
+                                       std::size_t num_outputs) {
+    const tensor& x = need(s, in, 0, "input");
+    if (x.sizes().empty()) s.fail("a scalar cannot be split");
+    const std::size_t axis = s.axis(at.get_int(s, "axis", 0), x.sizes().size());
+    const std::int64_t dim = x.sizes()[axis];
+    std::vector<std::int64_t> parts;
+    if (auto a = at.get<std::vector<std::int64_t>>(s, "split")) parts = *a;
+    else if (const tensor* t = opt(in, 1)) parts = ints_of(s, *t, "the split input");
+    else {
+        if (num_outputs == 0 || dim % static_cast<std::int64_t>(num_outputs) != 0)
+            s.fail("axis " + std::to_string(axis) + " of shape " + text(x.sizes()) + " does not split evenly into " +
+                   std::to_string(num_outputs) + " outputs");
+        parts.assign(num_outputs, dim / static_cast<std::int64_t>(num_outputs));
+    }
+    if (parts.size() != num_outputs)
+        s.fail("split " + text(parts) + " has " + std::to_string(parts.size()) + " parts for " + std::to_string(num_outputs) + " outputs");
+    std::int64_t sum = 0;
+    for (auto p : parts) {
+        if (p < 0) s.fail("split " + text(parts) + " has a negative part");
+        sum += p;
+    }
+    if (sum != dim)
+        s.fail("split " + text(parts) + " adds up to " + std::to_string(sum) + ", not to " + std::to_string(dim) + " (axis " +
+               std::to_string(axis) + " of " + text(x.sizes()) + ")");
+    std::vector<tensor> out;
+    std::int64_t start = 0;
+    for (auto p : parts) {
+        out.push_back(slice_axis(s, x, axis, start, p));
+        start += p;
+    }
+    return out;
+}
+
+[[nodiscard]] inline result eval_slice(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    const std::size_t r = x.sizes().size();
+    std::vector<std::int64_t> starts, ends, axes, steps;
+    if (at.has("starts")) {  // Slice-1: attributes
+        starts = *at.get<std::vector<std::int64_t>>(s, "starts");
+        ends = at.get<std::vector<std::int64_t>>(s, "ends").value_or(std::vector<std::int64_t>{});
+        if (auto a = at.get<std::vector<std::int64_t>>(s, "axes")) axes = *a;
+    } else {
+        starts = ints_of(s, need(s, in, 1, "starts"), "starts");
+        ends = ints_of(s, need(s, in, 2, "ends"), "ends");
+        if (const tensor* a = opt(in, 3)) axes = ints_of(s, *a, "axes");
+        if (const tensor* st = opt(in, 4)) steps = ints_of(s, *st, "steps");
+    }
+    if (axes.empty())
+        for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
+    if (steps.empty()) steps.assign(starts.size(), 1);
+    if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
+        s.fail("starts " + text(starts) + ", ends " + text(ends) + ", axes " + text(axes) + " and steps " + text(steps) +
+               " differ in length");
+    const auto naxes = norm_axes(s, axes, r);
+    const sizes_t st = strides_of(x.sizes());
+    sizes_t out = x.sizes(), ost = st;
+    std::int64_t base = 0;
+    for (std::size_t i = 0; i < naxes.size(); ++i) {
+        const std::size_t d = naxes[i];
+        const std::int64_t dim = x.sizes()[d], step = steps[i];
+        if (step == 0) s.fail("steps " + text(steps) + " contain 0");
+        std::int64_t b = starts[i], e = ends[i], len = 0;
+        if (b < 0) b += dim;  // adding a non-negative dim to a negative value cannot overflow
+        if (e < 0) e += dim;
+        if (dim > 0) {
+            if (step > 0) {
+                b = std::clamp<std::int64_t>(b, 0, dim);
+                e = std::clamp<std::int64_t>(e, 0, dim);
+                if (e > b) len = 1 + (e - b - 1) / step;
+            } else {
+                b = std::clamp<std::int64_t>(b, 0, dim - 1);
+                e = std::clamp<std::int64_t>(e, -1, dim - 1);
+                const std::uint64_t mag = std::uint64_t{0} - static_cast<std::uint64_t>(step);
+                if (b > e) len = 1 + static_cast<std::int64_t>(static_cast<std::uint64_t>(b - e - 1) / mag);
+            }
+        }
+        out[d] = len;
+        ost[d] = len > 1 ? st[d] * step : 0;
+        if (len > 0) base += b * st[d];
+    }
+    if (out == x.sizes() && base == 0 && ost == st) return one(x);
+    return one(gather_strided(s, x, out, ost, base));
+}
+
+[[nodiscard]] inline result eval_gather(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    const tensor& idx = need(s, in, 1, "indices");
+    if (x.sizes().empty()) s.fail("the data is a scalar");
+    const std::size_t axis = s.axis(at.get_int(s, "axis", 0), x.sizes().size());
+    const auto ind = ints_of(s, idx, "indices");
+    const std::int64_t dim = x.sizes()[axis];
+    sizes_t out(x.sizes().begin(), x.sizes().begin() + static_cast<std::ptrdiff_t>(axis));
+    out.insert(out.end(), idx.sizes().begin(), idx.sizes().end());
+    out.insert(out.end(), x.sizes().begin() + static_cast<std::ptrdiff_t>(axis) + 1, x.sizes().end());
+    const std::size_t n = s.room(out, x.type());
+    const std::size_t es = size_of(x.type());
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t d = 0; d < x.sizes().size(); ++d)
+        if (d < axis) outer *= x.sizes()[d];
+        else if (d > axis) inner *= x.sizes()[d];
+    const std::size_t block = static_cast<std::size_t>(inner) * es;
+    std::vector<std::byte> bytes(n * es);
+    std::byte* dst = bytes.data();
+    for (std::int64_t o = 0; o < outer; ++o)
+        for (auto j : ind) {
+            if (j < -dim || j >= dim)
+                s.fail("index " + std::to_string(j) + " is out of range for axis " + std::to_string(axis) + " of " + text(x.sizes()));
+            if (j < 0) j += dim;
+            copy_bytes(dst, x.data().data() + static_cast<std::size_t>(o * dim + j) * block, block);
+            dst += block;
+        }
+    return one(tensor(x.type(), out, buffer(std::move(bytes))));
+}
+
+[[nodiscard]] inline result eval_gather_elements(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "data");
+    const tensor& idx = need(s, in, 1, "indices");
+    const std::size_t r = x.sizes().size();
+    if (r == 0 || idx.sizes().size() != r)
+        s.fail("data " + text(x.sizes()) + " and indices " + text(idx.sizes()) + " must have the same rank (at least 1)");
+    const std::size_t axis = s.axis(at.get_int(s, "axis", 0), r);
+    for (std::size_t d = 0; d < r; ++d)
+        if (d != axis && idx.sizes()[d] > x.sizes()[d])
+            s.fail("indices " + text(idx.sizes()) + " are larger than data " + text(x.sizes()) + " outside the axis");
+    const auto ind = ints_of(s, idx, "indices");
+    const std::size_t n = s.room(idx.sizes(), x.type());
+    const std::size_t es = size_of(x.type());
+    sizes_t st = strides_of(x.sizes());
+    const std::int64_t axis_stride = st[axis], dim = x.sizes()[axis];
+    st[axis] = 0;
+    std::vector<std::byte> bytes(n * es);
+    walk<1>(idx.sizes(), {&st}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& off) {
+        std::int64_t j = ind[static_cast<std::size_t>(i)];
+        if (j < -dim || j >= dim)
+            s.fail("index " + std::to_string(j) + " is out of range for axis " + std::to_string(axis) + " of " + text(x.sizes()));
+        if (j < 0) j += dim;
+        copy_bytes(bytes.data() + static_cast<std::size_t>(i) * es, x.data().data() + static_cast<std::size_t>(off[0] + j * axis_stride) * es, es);
+    });
+    return one(tensor(x.type(), idx.sizes(), buffer(std::move(bytes))));
+}
+
+[[nodiscard]] inline result eval_expand(const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "input");
+    const auto target = ints_of(s, need(s, in, 1, "shape"), "the shape input");
+    auto out = broadcast(x.sizes(), target);
+    if (!out) s.fail("the input shape " + text(x.sizes()) + " does not broadcast with " + text(target));
+    if (*out == x.sizes()) return one(x);
+    return one(gather_strided(s, x, *out, broadcast_strides(x.sizes(), *out)));
+}
+
+[[nodiscard]] inline result eval_tile(const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "input");
+    const auto reps = ints_of(s, need(s, in, 1, "repeats"), "repeats");
+    const std::size_t r = x.sizes().size();
+    if (reps.size() != r) s.fail("repeats " + text(reps) + " does not have one entry per axis of " + text(x.sizes()));
+    // The result, seen as [reps0, d0, reps1, d1, ...] with stride 0 on the repeats, is x read again and again.
+    const sizes_t st = strides_of(x.sizes());
+    sizes_t view, vst, out(r);
+    for (std::size_t d = 0; d < r; ++d) {
+        if (reps[d] < 0) s.fail("repeats " + text(reps) + " has a negative entry");
+        view.push_back(reps[d]);
+        vst.push_back(0);
+        view.push_back(x.sizes()[d]);
+        vst.push_back(st[d]);
+        out[d] = reps[d] * x.sizes()[d];
+    }
+    (void)s.room(out, x.type());
+    return one(reshaped(gather_strided(s, x, view, vst), out));
+}
+
+[[nodiscard]] inline result eval_constant_of_shape(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const auto out = ints_of(s, need(s, in, 0, "shape"), "the shape input");
+    for (auto d : out)
+        if (d < 0) s.fail("the shape " + text(out) + " has a negative dimension");
+    tensor value = at.get<tensor>(s, "value").value_or(tensor::from<float>({1}, {0.0f}));
+    if (value.numel() != 1) s.fail("its value attribute must hold one element, not " + std::to_string(value.numel()));
+    if (value.type() == dtype::string) return std::nullopt;
+    const std::size_t n = s.room(out, value.type());
+    const std::size_t es = size_of(value.type());
+    std::vector<std::byte> bytes(n * es);
+    for (std::size_t i = 0; i < n; ++i) copy_bytes(bytes.data() + i * es, value.data().data(), es);
+    return one(tensor(value.type(), out, buffer(std::move(bytes))));
+}
+
+[[nodiscard]] inline result eval_range(const site& s, const std::vector<const tensor*>& in) {
+    const tensor& a = need(s, in, 0, "start");
+    const tensor& b = need(s, in, 1, "limit");
+    const tensor& c = need(s, in, 2, "delta");
+    const dtype t = a.type();
+    if (!arithmetic(t)) return std::nullopt;
+    if (b.type() != t || c.type() != t) s.fail("start, limit and delta have different types");
+    if (a.numel() != 1 || b.numel() != 1 || c.numel() != 1) s.fail("start, limit and delta must be scalars");
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        const D start = load<D>(a)[0], limit = load<D>(b)[0], delta = load<D>(c)[0];
+        if (delta == D{0}) s.fail("delta is 0");
+        std::int64_t n = 0;
+        if constexpr (std::is_floating_point_v<D>) {
+            const double count = std::ceil((limit - start) / delta);
+            if (!std::isfinite(count)) s.fail("the number of elements is not finite");
+            n = count > 0 ? static_cast<std::int64_t>(std::min(count, 9.0e18)) : 0;
+        } else if constexpr (std::is_signed_v<D>) {
+            const bool up = delta > 0;
+            if (up ? limit > start : limit < start) {
+                const std::uint64_t span = up ? static_cast<std::uint64_t>(limit) - static_cast<std::uint64_t>(start)
+                                              : static_cast<std::uint64_t>(start) - static_cast<std::uint64_t>(limit);
+                const std::uint64_t step = up ? static_cast<std::uint64_t>(delta) : std::uint64_t{0} - static_cast<std::uint64_t>(delta);
+                n = static_cast<std::int64_t>((span - 1) / step + 1);
+            }
+        } else {
+            if (limit > start) n = static_cast<std::int64_t>((limit - start - 1) / delta + 1);
+        }
+        const sizes_t out{n};
+        const std::size_t count = s.room(out, t);
+        std::vector<D> v(count);
+        for (std::size_t i = 0; i < count; ++i) v[i] = wrap_add(start, wrap_mul(static_cast<D>(i), delta));
+        return one(store(t, out, v));
+    });
+}
+
+[[nodiscard]] inline result eval_where(const site& s, const std::vector<const tensor*>& in) {
+    const tensor& c = need(s, in, 0, "condition");
+    const tensor& x = need(s, in, 1, "X");
+    const tensor& y = need(s, in, 2, "Y");
+    if (c.type() != dtype::boolean) return std::nullopt;
+    if (x.type() != y.type())
+        s.fail("X and Y have different types (" + std::string(to_string(x.type())) + " and " + std::string(to_string(y.type())) + ")");
+    const sizes_t out = broadcast_all(s, {&c, &x, &y});
+    const std::size_t n = s.room(out, x.type());
+    const std::size_t es = size_of(x.type());
+    const sizes_t sc = broadcast_strides(c.sizes(), out), sx = broadcast_strides(x.sizes(), out), sy = broadcast_strides(y.sizes(), out);
+    std::vector<std::byte> bytes(n * es);
+    walk<3>(out, {&sc, &sx, &sy}, {0, 0, 0}, [&](std::int64_t i, const std::array<std::int64_t, 3>& off) {
+        const bool pick_x = c.data().data()[off[0]] != std::byte{0};
+        const std::byte* src = pick_x ? x.data().data() + static_cast<std::size_t>(off[1]) * es
+                                      : y.data().data() + static_cast<std::size_t>(off[2]) * es;
+        copy_bytes(bytes.data() + static_cast<std::size_t>(i) * es, src, es);
+    });
+    return one(tensor(x.type(), out, buffer(std::move(bytes))));
+}
+
+// ---- element-wise arithmetic ------------------------------------------------------------------
+
+template <class D>
+[[nodiscard]] D nan_of() noexcept {
+    if constexpr (std::is_floating_point_v<D>) return std::numeric_limits<D>::quiet_NaN();
+    else return D{0};
+}
+template <class D>
+[[nodiscard]] bool is_nan(D v) noexcept {
+    if constexpr (std::is_floating_point_v<D>) return std::isnan(v);
+    else return false;
+}
+
+enum class binary_op { add, sub, mul, div, mod, fmod, min, max };
+
+template <class D>
+[[nodiscard]] D apply(const site& s, binary_op op, D a, D b) {
+    switch (op) {
+        case binary_op::add: return wrap_add(a, b);
+        case binary_op::sub: return wrap_sub(a, b);
+        case binary_op::mul: return wrap_mul(a, b);
+        case binary_op::div:
+            if constexpr (std::is_floating_point_v<D>) return a / b;
+            else {
+                if (b == 0) s.fail("integer division by zero");
+                if constexpr (std::is_signed_v<D>)
+                    if (b == -1) return wrap_sub(D{0}, a);  // INT64_MIN / -1 wraps
+                return a / b;                                 // truncates toward zero
+            }
+        case binary_op::fmod:  // the remainder takes the sign of the dividend
+        case binary_op::mod:   // the remainder takes the sign of the divisor (Python's %)
+            if constexpr (std::is_floating_point_v<D>) {
+                return std::fmod(a, b);  // Mod with fmod=0 on floats is rejected before this
+            } else {
+                if (b == 0) s.fail("integer modulo by zero");
+                if constexpr (std::is_signed_v<D>) {
+                    if (b == -1) return 0;
+                    D r = a % b;
+                    if (op == binary_op::mod && r != 0 && ((r < 0) != (b < 0))) r += b;
+                    return r;
+                } else {
+                    return a % b;
+                }
+            }
+        case binary_op::min:
+            if (is_nan(a) || is_nan(b)) return nan_of<D>();
+            return b < a ? b : a;
+        case binary_op::max:
+            if (is_nan(a) || is_nan(b)) return nan_of<D>();
+            return a < b ? b : a;
+    }
+    return a;
+}
+
+/// Operands of one dtype (checked: "inconsistent" otherwise), all present.
+[[nodiscard]] inline dtype common_type(const site& s, const std::vector<const tensor*>& in, const char* what = "its inputs") {
+    if (in.empty()) s.fail("it has no inputs");
+    for (std::size_t i = 0; i < in.size(); ++i) (void)need(s, in, i, "an operand");
+    const dtype t = in.front()->type();
+    for (const tensor* x : in)
+        if (x->type() != t)
+            s.fail(std::string(what) + " have different types (" + std::string(to_string(t)) + " and " +
+                   std::string(to_string(x->type())) + ")");
+    return t;
+}
+
+/// Add/Sub/Mul/Div/Mod/Min/Max/Sum/Mean: a left fold of `op` over broadcast operands; Mean divides by their count.
+[[nodiscard]] inline result eval_fold(const site& s, const std::vector<const tensor*>& in, binary_op op, bool mean = false) {
+    const dtype t = common_type(s, in);
+    if (!arithmetic(t)) return std::nullopt;
+    const sizes_t out = broadcast_all(s, in);
+    (void)s.room(out, t);
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        std::vector<D> acc = load<D>(*in.front());
+        sizes_t acc_sizes = in.front()->sizes();
+        for (std::size_t i = 1; i < in.size(); ++i) {
+            const auto next = *broadcast(acc_sizes, in[i]->sizes());
+            acc = zip<D>(acc, acc_sizes, load<D>(*in[i]), in[i]->sizes(), next, [&](D a, D b) { return apply(s, op, a, b); });
+            acc_sizes = next;
+        }
+        if (mean)
+            for (auto& v : acc) v = static_cast<D>(v / static_cast<D>(in.size()));
+        return one(store(t, out, acc));
+    });
+}
+
+enum class compare_op { equal, less, greater, less_equal, greater_equal };
+
+[[nodiscard]] inline result eval_compare(const site& s, const std::vector<const tensor*>& in, compare_op op) {
+    if (in.size() != 2) s.fail("it needs two inputs");
+    const dtype t = common_type(s, in);
+    if (!loadable(t) || (t == dtype::boolean && op != compare_op::equal)) return std::nullopt;
+    const sizes_t out = broadcast_all(s, in);
+    (void)s.room(out, dtype::boolean);
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        auto r = zip<std::int64_t>(load<D>(*in[0]), in[0]->sizes(), load<D>(*in[1]), in[1]->sizes(), out, [&](D a, D b) {
+            switch (op) {
+                case compare_op::equal: return static_cast<std::int64_t>(a == b);
+                case compare_op::less: return static_cast<std::int64_t>(a < b);
+                case compare_op::greater: return static_cast<std::int64_t>(a > b);
+                case compare_op::less_equal: return static_cast<std::int64_t>(a <= b);
+                case compare_op::greater_equal: return static_cast<std::int64_t>(a >= b);
+            }
+            return std::int64_t{0};
+        });
+        return one(store(dtype::boolean, out, r));
+    });
+}
+
+enum class logic_op { land, lor, lxor };
+
+[[nodiscard]] inline result eval_logic(const site& s, const std::vector<const tensor*>& in, logic_op op) {
+    if (in.size() != 2) s.fail("it needs two inputs");
+    if (common_type(s, in) != dtype::boolean) return std::nullopt;
+    const sizes_t out = broadcast_all(s, in);
+    (void)s.room(out, dtype::boolean);
+    auto r = zip<std::int64_t>(load<std::int64_t>(*in[0]), in[0]->sizes(), load<std::int64_t>(*in[1]), in[1]->sizes(), out,
+                               [&](std::int64_t a, std::int64_t b) -> std::int64_t {
+                                   if (op == logic_op::land) return a && b;
+                                   if (op == logic_op::lor) return a || b;
+                                   return (a != 0) != (b != 0);
+                               });
+    return one(store(dtype::boolean, out, r));
+}
+
+/// Integer power by repeated squaring, wrapping like the fixed-width types.
+template <class D>
+[[nodiscard]] D int_pow(const site& s, D base, std::int64_t e) {
+    if (e < 0) {
+        if (base == D{1}) return D{1};
+        if constexpr (std::is_signed_v<D>)
+            if (base == D{-1}) return (e % 2) ? D{-1} : D{1};
+        if (base == D{0}) s.fail("integer 0 raised to the negative power " + std::to_string(e));
+        return D{0};  // |base| > 1: the exact result is a fraction, truncated to 0
+    }
+    std::uint64_t result = 1, b = static_cast<std::uint64_t>(base);
+    for (auto k = static_cast<std::uint64_t>(e); k; k >>= 1) {
+        if (k & 1) result *= b;
+        b *= b;
+    }
+    return static_cast<D>(result);
+}
+
+[[nodiscard]] inline result eval_pow(const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "X");
+    const tensor& y = need(s, in, 1, "Y");
+    if (!arithmetic(x.type()) || !arithmetic(y.type())) return std::nullopt;
+    auto out = broadcast(x.sizes(), y.sizes());
+    if (!out) s.fail("the shapes " + text(x.sizes()) + " and " + text(y.sizes()) + " do not broadcast");
+    (void)s.room(*out, x.type());
+    return with_compute_type(x.type(), [&](auto tag) -> result {
+        using D = decltype(tag);
+        if constexpr (std::is_floating_point_v<D>) {
+            auto r = zip<double>(load<double>(x), x.sizes(), load<double>(y), y.sizes(), *out,
+                                 [](double a, double b) { return std::pow(a, b); });
+            return one(store(x.type(), *out, r));
+        } else if (is_integer(y.type())) {
+            auto r = zip<D>(load<D>(x), x.sizes(), load<std::int64_t>(y), y.sizes(), *out,
+                            [&](D a, std::int64_t b) { return int_pow(s, a, b); });
+            return one(store(x.type(), *out, r));
+        } else {  // an integer base with a floating exponent: computed in double, then truncated
+            auto r = zip<double>(load<double>(x), x.sizes(), load<double>(y), y.sizes(), *out,
+                                 [](double a, double b) { return std::pow(a, b); });
+            return one(store(x.type(), *out, r));
+        }
+    });
+}
+
+enum class unary_op { neg, abs, sign, relu, sqrt, reciprocal, exp, log, floor, ceil, round, sigmoid, tanh, erf, lnot };
+
+[[nodiscard]] inline result eval_unary(const site& s, const tensor& x, unary_op op) {
+    const dtype t = x.type();
+    const bool float_only = op >= unary_op::sqrt && op <= unary_op::erf;
+    if (op == unary_op::lnot ? t != dtype::boolean : !arithmetic(t)) return std::nullopt;
+    if (float_only && !is_floating(t)) return std::nullopt;
+    if ((op == unary_op::neg || op == unary_op::relu) && !is_signed(t)) return std::nullopt;
+    (void)s.room(x.sizes(), t);
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        std::vector<D> v = load<D>(x);
+        for (auto& e : v) {
+            if constexpr (std::is_floating_point_v<D>) {
+                switch (op) {
+                    case unary_op::neg: e = -e; break;
+                    case unary_op::abs: e = std::fabs(e); break;
+                    case unary_op::sign: e = std::isnan(e) ? e : (e > 0 ? 1.0 : (e < 0 ? -1.0 : 0.0)); break;
+                    case unary_op::relu: e = e < 0 ? 0.0 : e; break;
+                    case unary_op::sqrt: e = std::sqrt(e); break;
+                    case unary_op::reciprocal: e = 1.0 / e; break;
+                    case unary_op::exp: e = std::exp(e); break;
+                    case unary_op::log: e = std::log(e); break;
+                    case unary_op::floor: e = std::floor(e); break;
+                    case unary_op::ceil: e = std::ceil(e); break;
+                    case unary_op::round: e = round_half_even(e); break;
+                    case unary_op::sigmoid: e = e >= 0 ? 1.0 / (1.0 + std::exp(-e)) : std::exp(e) / (1.0 + std::exp(e)); break;
+                    case unary_op::tanh: e = std::tanh(e); break;
+                    case unary_op::erf: e = std::erf(e); break;
+                    case unary_op::lnot: break;
+                }
+            } else {
+                switch (op) {
+                    case unary_op::neg: e = wrap_sub(D{0}, e); break;
+                    case unary_op::abs:
+                        if constexpr (std::is_signed_v<D>) e = e < 0 ? wrap_sub(D{0}, e) : e;
+                        break;
+                    case unary_op::sign:
+                        if constexpr (std::is_signed_v<D>) e = e > 0 ? 1 : (e < 0 ? -1 : 0);
+                        else e = e > 0 ? 1 : 0;
+                        break;
+                    case unary_op::relu: e = e < D{0} ? D{0} : e; break;
+                    case unary_op::lnot: e = e ? 0 : 1; break;
+                    default: break;  // float-only operators were declined above
+                }
+            }
+        }
+        return one(store(t, x.sizes(), v));
+    });
+}
+
+// ---- reductions, MatMul, Clip, DequantizeLinear, Trilu ----------------------------------------
+
+enum class reduce_op { sum, prod, max, min, mean };
+
+[[nodiscard]] inline result eval_reduce(const attr_set& at, const site& s, const std::vector<const tensor*>& in, reduce_op op) {
+    const tensor& x = need(s, in, 0, "data");
+    const dtype t = x.type();
+    if (!arithmetic(t)) return std::nullopt;
+    const std::size_t r = x.sizes().size();
+    const auto axes = axes_of(at, s, in, 1).value_or(std::vector<std::int64_t>{});
+    if (axes.empty() && at.get_int(s, "noop_with_empty_axes", 0) != 0) return one(x);
+    std::vector<bool> reduced(r, axes.empty());
+    for (auto a : norm_axes(s, axes, r)) reduced[a] = true;
+    const bool keepdims = at.get_int(s, "keepdims", 1) != 0;
+    sizes_t kept(r), out;
+    std::int64_t count = 1;
+    for (std::size_t d = 0; d < r; ++d) {
+        kept[d] = reduced[d] ? 1 : x.sizes()[d];
+        if (reduced[d]) count *= x.sizes()[d];
+        if (!reduced[d] || keepdims) out.push_back(kept[d]);
+    }
+    (void)s.room(out, t);
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        D init{};
+        switch (op) {
+            case reduce_op::sum: case reduce_op::mean: init = D{0}; break;
+            case reduce_op::prod: init = D{1}; break;
+            case reduce_op::max:
+                init = std::is_floating_point_v<D> ? -std::numeric_limits<D>::infinity() : std::numeric_limits<D>::lowest();
+                break;
+            case reduce_op::min:
+                init = std::is_floating_point_v<D> ? std::numeric_limits<D>::infinity() : std::numeric_limits<D>::max();
+                break;
+        }
+        std::vector<D> acc(static_cast<std::size_t>(numel(kept)), init);
+        const std::vector<D> v = load<D>(x);
+        const sizes_t to = broadcast_strides(kept, x.sizes());
+        walk<1>(x.sizes(), {&to}, {0}, [&](std::int64_t i, const std::array<std::int64_t, 1>& off) {
+            D& a = acc[static_cast<std::size_t>(off[0])];
+            const D e = v[static_cast<std::size_t>(i)];
+            switch (op) {
+                case reduce_op::sum: case reduce_op::mean: a = wrap_add(a, e); break;
+                case reduce_op::prod: a = wrap_mul(a, e); break;
+                case reduce_op::max: a = apply(s, binary_op::max, a, e); break;
+                case reduce_op::min: a = apply(s, binary_op::min, a, e); break;
+            }
+        });
+        if (op == reduce_op::mean) {
+            if constexpr (std::is_floating_point_v<D>) {
+                for (auto& a : acc) a /= static_cast<D>(count);
+            } else {
+                if (count == 0) s.fail("ReduceMean over no elements has no integer result");
+                for (auto& a : acc) a = static_cast<D>(a / static_cast<D>(count));
+            }
+        }
+        return one(store(t, out, acc));
+    });
+}
+
+/// The most multiply-adds a MatMul may need to be evaluated here.
+inline constexpr std::int64_t max_matmul_products = std::int64_t{1} << 26;
+
+[[nodiscard]] inline result eval_matmul(const site& s, const std::vector<const tensor*>& in) {
+    const dtype t = common_type(s, {&need(s, in, 0, "A"), &need(s, in, 1, "B")});
+    if (!arithmetic(t)) return std::nullopt;
+    sizes_t a = in[0]->sizes(), b = in[1]->sizes();
+    if (a.empty() || b.empty()) s.fail("MatMul needs inputs of rank 1 or more, not " + text(a) + " and " + text(b));
+    const bool a_vec = a.size() == 1, b_vec = b.size() == 1;
+    if (a_vec) a.insert(a.begin(), 1);
+    if (b_vec) b.push_back(1);
+    const std::int64_t m = a[a.size() - 2], k = a.back(), n = b.back();
+    if (b[b.size() - 2] != k)
+        s.fail("the inner dimensions of " + text(in[0]->sizes()) + " and " + text(in[1]->sizes()) + " differ");
+    const sizes_t ab(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+    auto batch = broadcast(ab, bb);
+    if (!batch) s.fail("the batch dimensions of " + text(in[0]->sizes()) + " and " + text(in[1]->sizes()) + " do not broadcast");
+    sizes_t out = *batch;
+    if (!a_vec) out.push_back(m);
+    if (!b_vec) out.push_back(n);
+    (void)s.room(out, t);
+    // Folding is for small products (shape arithmetic, tiny weights); large ones are the runtime's job.
+    if (static_cast<double>(numel(*batch)) * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >
+        static_cast<double>(max_matmul_products))
+        return std::nullopt;
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        const std::vector<D> va = load<D>(*in[0]), vb = load<D>(*in[1]);
+        const sizes_t sa = broadcast_strides(ab, *batch), sb = broadcast_strides(bb, *batch);
+        std::vector<D> r(static_cast<std::size_t>(numel(*batch) * m * n));
+        const std::size_t mat_a = static_cast<std::size_t>(m * k), mat_b = static_cast<std::size_t>(k * n);
+        walk<2>(*batch, {&sa, &sb}, {0, 0}, [&](std::int64_t bi, const std::array<std::int64_t, 2>& off) {
+            const D* pa = va.data() + static_cast<std::size_t>(off[0]) * mat_a;
+            const D* pb = vb.data() + static_cast<std::size_t>(off[1]) * mat_b;
+            D* pr = r.data() + static_cast<std::size_t>(bi * m * n);
+            for (std::int64_t i = 0; i < m; ++i)
+                for (std::int64_t j = 0; j < n; ++j) {
+                    D acc{0};
+                    for (std::int64_t l = 0; l < k; ++l) acc = wrap_add(acc, wrap_mul(pa[i * k + l], pb[l * n + j]));
+                    pr[i * n + j] = acc;
+                }
+        });
+        return one(store(t, out, r));
+    });
+}
+
+[[nodiscard]] inline result eval_clip(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "input");
+    const dtype t = x.type();
+    if (!arithmetic(t)) return std::nullopt;
+    (void)s.room(x.sizes(), t);
+    return with_compute_type(t, [&](auto tag) -> result {
+        using D = decltype(tag);
+        D lo = std::is_floating_point_v<D> ? -std::numeric_limits<D>::infinity() : std::numeric_limits<D>::lowest();
+        D hi = std::is_floating_point_v<D> ? std::numeric_limits<D>::infinity() : std::numeric_limits<D>::max();
+        if (at.has("min") || at.has("max")) {  // Clip-6: attributes
+            if (auto f = at.get<float>(s, "min")) lo = convert<D>(*f);
+            if (auto f = at.get<float>(s, "max")) hi = convert<D>(*f);
+        } else {
+            auto bound = [&](std::size_t i, const char* what, D& into) {
+                const tensor* b = opt(in, i);
+                if (!b) return;
+                if (b->type() != t)
+                    s.fail(std::string(what) + " has type " + std::string(to_string(b->type())) + " but the input has " +
+                           std::string(to_string(t)));
+                if (b->numel() != 1) s.fail(std::string(what) + " must be a scalar, not of shape " + text(b->sizes()));
+                into = load<D>(*b)[0];
+            };
+            bound(1, "min", lo);
+            bound(2, "max", hi);
+        }
+        std::vector<D> v = load<D>(x);
+        for (auto& e : v) {
+            if (e < lo) e = lo;
+            if (e > hi) e = hi;  // min > max gives max, as ONNX says
+        }
+        return one(store(t, x.sizes(), v));
+    });
+}
+
+[[nodiscard]] inline result eval_dequantize(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "x");
+    const tensor& scale = need(s, in, 1, "x_scale");
+    const tensor* zp = opt(in, 2);
+    if (!(x.type() == dtype::int8 || x.type() == dtype::uint8 || x.type() == dtype::int32) || scale.type() != dtype::float32)
+        return std::nullopt;
+    if (zp && zp->type() != x.type())
+        s.fail("x_zero_point has type " + std::string(to_string(zp->type())) + " but x has " + std::string(to_string(x.type())));
+    const std::int64_t channels = scale.numel();
+    std::int64_t inner = 1, dim = 1;
+    if (channels != 1 || scale.sizes().size() > 1) {  // per axis (opset 13): a 1-D scale along `axis`
+        if (scale.sizes().size() != 1 || x.sizes().empty())
+            s.fail("x_scale of shape " + text(scale.sizes()) + " is neither a scalar nor 1-D along an axis of " + text(x.sizes()));
+        const std::size_t axis = s.axis(at.get_int(s, "axis", 1), x.sizes().size());
+        dim = x.sizes()[axis];
+        if (dim != channels)
+            s.fail("x_scale has " + std::to_string(channels) + " elements but axis " + std::to_string(axis) + " of x " +
+                   text(x.sizes()) + " has " + std::to_string(dim));
+        for (std::size_t d = axis + 1; d < x.sizes().size(); ++d) inner *= x.sizes()[d];
+    }
+    if (zp && zp->numel() != channels)
+        s.fail("x_zero_point of shape " + text(zp->sizes()) + " does not match x_scale of shape " + text(scale.sizes()));
+    const std::size_t n = s.room(x.sizes(), dtype::float32);
+    const auto q = load<std::int64_t>(x);
+    const auto sc = scale.view<float>();
+    const auto z = zp ? load<std::int64_t>(*zp) : std::vector<std::int64_t>(static_cast<std::size_t>(channels), 0);
+    std::vector<float> y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto c = static_cast<std::size_t>((static_cast<std::int64_t>(i) / inner) % dim);
+        y[i] = static_cast<float>(q[i] - z[c]) * sc[c];  // in float, as the definition computes it
+    }
+    return one(tensor::from<float>(x.sizes(), y));
+}
+
+[[nodiscard]] inline result eval_trilu(const attr_set& at, const site& s, const std::vector<const tensor*>& in) {
+    const tensor& x = need(s, in, 0, "input");
+    const std::size_t r = x.sizes().size();
+    if (r < 2) s.fail("the input " + text(x.sizes()) + " has rank below 2");
+    std::int64_t k = 0;
+    if (const tensor* kt = opt(in, 1)) {
+        const auto v = ints_of(s, *kt, "k");
+        if (v.size() != 1) s.fail("k must be a scalar");
+        k = v[0];
+    }
+    const bool upper = at.get_int(s, "upper", 1) != 0;
+    const std::size_t n = s.room(x.sizes(), x.type());
+    const std::size_t es = size_of(x.type());
+    const std::int64_t rows = x.sizes()[r - 2], cols = x.sizes()[r - 1];
+    std::vector<std::byte> bytes(n * es);
+    copy_bytes(bytes.data(), x.data().data(), n * es);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::int64_t col = static_cast<std::int64_t>(i) % cols, row = (static_cast<std::int64_t>(i) / cols) % rows;
+        const bool keep = upper ? col - row >= k : col - row <= k;
+        if (!keep) std::memset(bytes.data() + i * es, 0, es);
+    }
+    return one(tensor(x.type(), x.sizes(), buffer(std::move(bytes))));
+}
+
+/// Evaluates ai.onnx operator `op`; the traits-independent core of evaluate().
+[[nodiscard]] inline result evaluate_op(std::string_view op, const attr_set& at, const std::vector<const tensor*>& in,
+                                        std::size_t num_outputs, [[maybe_unused]] std::int64_t opset, const site& s) {
+    for (const tensor* t : in)
+        if (t && (t->type() == dtype::string || t->type() == dtype::undefined)) return std::nullopt;
+    auto x0 = [&]() -> const tensor& { return need(s, in, 0, "input"); };
+
+    if (op == "Identity") return one(x0());
+    if (op == "Constant") return eval_constant(at, s);
+    if (op == "Shape") return one(shape_of(at, s, x0().sizes()));
+    if (op == "Size") return one(tensor::from<std::int64_t>({}, {x0().numel()}));
+    if (op == "Cast") {
+        auto to = at.get<std::int64_t>(s, "to");
+        if (!to) s.fail("it has no 'to' attribute");
+        auto t = dtype_from_onnx_code(*to);
+        if (!t) s.fail("'to' is " + std::to_string(*to) + ", which is no ONNX element type");
+        return eval_cast(s, x0(), *t);
+    }
+    if (op == "CastLike") return eval_cast(s, x0(), need(s, in, 1, "target_type").type());
+    if (op == "Reshape") return eval_reshape(at, s, in);
+    if (op == "Flatten") return eval_flatten(at, s, x0());
+    if (op == "Squeeze") return eval_squeeze(at, s, in);
+    if (op == "Unsqueeze") return eval_unsqueeze(at, s, in);
+    if (op == "Transpose") return eval_transpose(at, s, x0());
+    if (op == "Concat") return eval_concat(at, s, in);
+    if (op == "Split") return eval_split(at, s, in, num_outputs);
+    if (op == "Slice") return eval_slice(at, s, in);
+    if (op == "Gather") return eval_gather(at, s, in);
+    if (op == "GatherElements") return eval_gather_elements(at, s, in);
+    if (op == "Expand") return eval_expand(s, in);
+    if (op == "Tile") return eval_tile(s, in);
+    if (op == "ConstantOfShape") return eval_constant_of_shape(at, s, in);
+    if (op == "Range") return eval_range(s, in);
+    if (op == "Where") return eval_where(s, in);
+    if (op == "Equal") return eval_compare(s, in, compare_op::equal);
+    if (op == "Less") return eval_compare(s, in, compare_op::less);
+    if (op == "Greater") return eval_compare(s, in, compare_op::greater);
+    if (op == "LessOrEqual") return eval_compare(s, in, compare_op::less_equal);
+    if (op == "GreaterOrEqual") return eval_compare(s, in, compare_op::greater_equal);
+    if (op == "Not") return eval_unary(s, x0(), unary_op::lnot);
+    if (op == "And") return eval_logic(s, in, logic_op::land);
+    if (op == "Or") return eval_logic(s, in, logic_op::lor);
+    if (op == "Xor") return eval_logic(s, in, logic_op::lxor);
+    if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div") {
+        if (in.size() != 2) s.fail("it needs two inputs");
+        const binary_op b = op == "Add" ? binary_op::add : op == "Sub" ? binary_op::sub : op == "Mul" ? binary_op::mul : binary_op::div;
+        return eval_fold(s, in, b);
+    }
+    if (op == "Mod") {
+        if (in.size() != 2) s.fail("it needs two inputs");
+        const bool fmod = at.get_int(s, "fmod", 0) != 0;
+        if (!fmod && in[0] && is_floating(in[0]->type()))
+            s.fail("Mod with fmod=0 is defined for integers only; floating-point inputs need fmod=1");
+        return eval_fold(s, in, fmod ? binary_op::fmod : binary_op::mod);
+    }
+    if (op == "Pow") return eval_pow(s, in);
+    if (op == "Min") return eval_fold(s, in, binary_op::min);
+    if (op == "Max") return eval_fold(s, in, binary_op::max);
+    if (op == "Sum") return eval_fold(s, in, binary_op::add);
+    if (op == "Mean") {
+        if (!in.empty() && in[0] && !is_floating(in[0]->type())) return std::nullopt;
+        return eval_fold(s, in, binary_op::add, true);
+    }
+    static constexpr std::pair<std::string_view, unary_op> unary[] = {
+        {"Neg", unary_op::neg},       {"Abs", unary_op::abs},         {"Sign", unary_op::sign},   {"Relu", unary_op::relu},
+        {"Sqrt", unary_op::sqrt},     {"Reciprocal", unary_op::reciprocal}, {"Exp", unary_op::exp}, {"Log", unary_op::log},
+        {"Floor", unary_op::floor},   {"Ceil", unary_op::ceil},       {"Round", unary_op::round}, {"Sigmoid", unary_op::sigmoid},
+        {"Tanh", unary_op::tanh},     {"Erf", unary_op::erf}};
+    for (const auto& [name, u] : unary)
+        if (op == name) return eval_unary(s, x0(), u);
+    if (op == "ReduceSum") return eval_reduce(at, s, in, reduce_op::sum);
+    if (op == "ReduceProd") return eval_reduce(at, s, in, reduce_op::prod);
+    if (op == "ReduceMax") return eval_reduce(at, s, in, reduce_op::max);
+    if (op == "ReduceMin") return eval_reduce(at, s, in, reduce_op::min);
+    if (op == "ReduceMean") return eval_reduce(at, s, in, reduce_op::mean);
+    if (op == "MatMul") return eval_matmul(s, in);
+    if (op == "Clip") return eval_clip(at, s, in);
+    if (op == "DequantizeLinear") return eval_dequantize(at, s, in);
+    if (op == "Trilu") return eval_trilu(at, s, in);
+    return std::nullopt;
+}
+
+/// The node's attributes in the traits-independent form the kernels read.
+template <class Traits>
+[[nodiscard]] attr_set collect_attributes(const basic_node<Traits>& n) {
+    using attribute_t = basic_attribute<Traits>;
+    attr_set out;
+    for (const auto& [name, a] : n.attributes()) {
+        attr_value v;
+        if (const auto* f = a.template get_if<float>()) v = *f;
+        else if (const auto* i = a.template get_if<std::int64_t>()) v = *i;
+        else if (const auto* t = a.template get_if<tensor>()) v = *t;
+        else if (const auto* str = a.template get_if<typename Traits::string_type>()) v = std::string(str->begin(), str->end());
+        else if (const auto* fs = a.template get_if<typename Traits::template vector_type<float>>())
+            v = std::vector<float>(fs->begin(), fs->end());
+        else if (const auto* is = a.template get_if<typename Traits::template vector_type<std::int64_t>>())
+            v = std::vector<std::int64_t>(is->begin(), is->end());
+        out.items.push_back({std::string(name.begin(), name.end()), std::move(v), attribute_t::kind_name(a.get_kind())});
+    }
+    return out;
+}
+
+}  // namespace detail::eval
+
+/// What try_evaluate() found: the results, or why there are none.
+struct evaluation {
+    std::optional<std::vector<tensor>> results;  ///< one tensor per output; nullopt when not evaluated
+    bool too_large = false;                       ///< not evaluated because a result would exceed the byte limit
+};
+
+/// evaluate(), telling apart "not covered" and "too large" (see evaluate()).
+template <class Traits>
+[[nodiscard]] evaluation try_evaluate(const basic_node<Traits>& n, const std::vector<const tensor*>& inputs, std::int64_t opset,
+                                      std::size_t max_result_bytes = std::numeric_limits<std::size_t>::max()) {
+    if (!can_evaluate(n.domain(), n.op_type())) return {};
+    const detail::eval::site s{n.describe(), max_result_bytes};
+    try {
+        return {detail::eval::evaluate_op(n.op_type(), detail::eval::collect_attributes(n), inputs, n.num_outputs(), opset, s)};
+    } catch (const detail::eval::too_large&) {
+        return {std::nullopt, true};
+    }
+}
+
+/// Evaluates node `n` (an ai.onnx operator, at `opset`) on constant inputs, one pointer per node input
+/// (nullptr for an absent optional one). Returns one tensor per output, or nullopt when gearc does not
+/// evaluate this operator or dtype (the node is then simply not folded) or when a result would need
+/// more than `max_result_bytes` new bytes (checked before anything is computed). Results may share
+/// their input's bytes and then need none (Identity, Reshape, Flatten, Squeeze, Unsqueeze, and no-op
+/// Transpose, Slice, Expand, Cast). Where attributes moved to inputs across opsets (Squeeze's and
+/// Unsqueeze's axes, Split's split, Slice's starts, Clip's bounds, ReduceSum's axes), the form the node
+/// carries is used. Inputs inconsistent with the operator throw compile_error GC4005 naming the node
+/// and the reason.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<tensor>> evaluate(const basic_node<Traits>& n, const std::vector<const tensor*>& inputs,
+                                                          std::int64_t opset,
+                                                          std::size_t max_result_bytes = std::numeric_limits<std::size_t>::max()) {
+    return try_evaluate(n, inputs, opset, max_result_bytes).results;
+}
+
+/// Shape and Size computed from the input's static sizes alone (the input need not be constant);
+/// nullopt for any other node.
+template <class Traits>
+[[nodiscard]] std::optional<tensor> evaluate_shape_op(const basic_node<Traits>& n, const std::vector<std::int64_t>& sizes) {
+    if (!(n.domain().empty() || n.domain() == "ai.onnx")) return std::nullopt;
+    const detail::eval::site s{n.describe()};
+    if (n.op_type() == "Shape") return detail::eval::shape_of(detail::eval::collect_attributes(n), s, sizes);
+    if (n.op_type() == "Size") return tensor::from<std::int64_t>({}, {detail::eval::numel(sizes)});
+    return std::nullopt;
+}
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/evaluate.hpp ----
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+namespace detail {
+
+/// Operators whose result is not a function of their inputs; never folded.
+[[nodiscard]] constexpr bool is_nondeterministic(std::string_view op) noexcept {
+    return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" || op == "RandomUniformLike" ||
+           op == "Multinomial" || op == "Bernoulli";
+}
+
+/// The constant data of `v` when it is a true constant: an initializer that is not also a graph input
+/// (an input's initializer is only a default that callers may override).
+template <class Traits>
+[[nodiscard]] const tensor* constant_data(const basic_value<Traits>* v) noexcept {
+    if (!v || !v->initializer() || v->is_graph_input()) return nullptr;
+    return &*v->initializer();
+}
+
+/// Replaces node `n` of `g` by initializers holding `results` (one per output), keeping each output's
+/// value name, graph-output position and uses.
+template <class Traits>
+void replace_by_constants(basic_graph<Traits>& g, basic_node<Traits>* n, std::vector<tensor> results) {
+    using value_t = basic_value<Traits>;
+    // The graph API defines a value once: move the uses to temporaries, drop the node (and its outputs),
+    // then define the original names again as initializers and move the uses back.
+    std::vector<std::pair<typename Traits::string_type, value_t*>> moved;
+    for (std::size_t i = 0; i < n->num_outputs() && i < results.size(); ++i) {
+        value_t* out = n->output(i);
+        if (!out) continue;
+        value_t* tmp = g.add_initializer(g.unique_name(out->name() + "_folded"), results[i]);
+        g.replace_all_uses_with(out, tmp);
+        moved.emplace_back(out->name(), tmp);
+    }
+    g.remove_node(n);
+    for (auto& [name, tmp] : moved) {
+        value_t* v = g.add_initializer(std::move(name), *tmp->initializer());
+        g.replace_all_uses_with(tmp, v);
+        g.erase_value(tmp);
+    }
+}
+
+}  // namespace detail
+
+/// Folds constants, in topological order: every Constant node becomes an initializer of the same name;
+/// every deterministic ai.onnx node whose present inputs are all constants is evaluated (see evaluate())
+/// and replaced by initializers holding its results; Shape and Size of an input whose shape is fully
+/// static are folded even when the input is not constant. Output names are kept, so graph outputs and
+/// later passes still find them, and their types become the results' dtypes and shapes. Results that
+/// would need more than ctx.max_fold_bytes new bytes stay unfolded; results that reuse an input's bytes
+/// (Identity, Reshape, Squeeze, ...) copy nothing and are always folded. Initializers left unused are
+/// for dead-code elimination to remove. Statistics: "fold_constants.folded" (nodes replaced),
+/// "fold_constants.too_large" (nodes left because of the size limit).
+struct fold_constants {
+    static constexpr std::string_view name = "fold_constants";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        std::size_t folded = 0, too_large = 0;
+        for (auto* n : g.topological_order()) {
+            if (!(n->domain().empty() || n->domain() == "ai.onnx") || detail::is_nondeterministic(n->op_type())) continue;
+            if (!can_evaluate(n->domain(), n->op_type())) continue;
+            std::optional<std::vector<tensor>> results;
+            std::vector<const tensor*> inputs;
+            bool constant = true;
+            for (auto* v : n->inputs()) {
+                if (!v || v->name().empty()) {
+                    inputs.push_back(nullptr);
+                    continue;
+                }
+                const tensor* t = detail::constant_data(v);
+                constant = constant && t;
+                inputs.push_back(t);
+            }
+            if (constant) {
+                // A Constant's data exists already, so the size limit does not apply to it.
+                auto e = try_evaluate(*n, inputs, ctx.opset, n->op_type() == "Constant" ? std::size_t(-1) : ctx.max_fold_bytes);
+                results = std::move(e.results);
+                if (e.too_large) ++too_large;
+            } else if ((n->op_type() == "Shape" || n->op_type() == "Size") && n->input(0)) {
+                const auto& type = n->input(0)->type();
+                if (type.has_shape() && type.dims->is_static())
+                    if (auto t = evaluate_shape_op(*n, type.dims->sizes())) results = std::vector<tensor>{std::move(*t)};
+            }
+            if (!results) continue;
+            bool complete = true;  // every output the graph holds has a result
+            for (std::size_t i = results->size(); i < n->num_outputs(); ++i) complete = complete && !n->output(i);
+            if (!complete) continue;
+            detail::replace_by_constants(g, n, std::move(*results));
+            ++folded;
+        }
+        if (folded) ctx.count("fold_constants.folded", folded);
+        if (too_large) ctx.count("fold_constants.too_large", too_large);
+        return folded > 0;
+    }
+
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/fold_constants.hpp ----
+// ---- begin gearc/passes/fuse_activation.hpp ----
+// Bias and activation fusions: MatMul+Add into Gemm, and Conv/Gemm/MatMul with their bias and activation into one fused node.
+
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+namespace detail::rewrite {
+
+/// An activation that a fused node applies to its result: the ONNX op name and its parameters.
+struct activation {
+    std::string op;
+    std::vector<float> params;  ///< Clip: min, max; LeakyRelu: alpha; HardSigmoid: alpha, beta; else none
+};
+
+/// What `n` does to `in` when it is an activation gearc's fused nodes can apply: Relu, Sigmoid, Tanh,
+/// HardSwish, LeakyRelu, HardSigmoid, or Clip with constant bounds (an absent bound is the float range).
+template <class Traits>
+[[nodiscard]] std::optional<activation> match_activation(const basic_node<Traits>* n, const basic_value<Traits>* in) {
+    if (!n || !is_onnx_domain(n->domain()) || n->num_outputs() != 1 || !n->output(0) || given_input(*n, 0) != in)
+        return std::nullopt;
+    const auto& op = n->op_type();
+    if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish") {
+        if (n->num_inputs() != 1) return std::nullopt;
+        return activation{std::string(op), {}};
+    }
+    if ((op == "LeakyRelu" || op == "HardSigmoid") && n->num_inputs() != 1) return std::nullopt;
+    if (op == "LeakyRelu") return activation{"LeakyRelu", {n->template attr_or<float>("alpha", 0.01f)}};
+    if (op == "HardSigmoid")
+        return activation{"HardSigmoid", {n->template attr_or<float>("alpha", 0.2f), n->template attr_or<float>("beta", 0.5f)}};
+    if (op == "Clip") {
+        // opset < 11: bounds are attributes; from 11: optional inputs, which must be constants
+        float bounds[2] = {n->template attr_or<float>("min", std::numeric_limits<float>::lowest()),
+                           n->template attr_or<float>("max", std::numeric_limits<float>::max())};
+        for (std::size_t i = 1; i < n->num_inputs() && i < 3; ++i) {
+            auto* b = given_input(*n, i);
+            if (!b) continue;
+            auto v = b == in ? std::nullopt : scalar_of(b);
+            if (!v) return std::nullopt;
+            bounds[i - 1] = static_cast<float>(*v);
+        }
+        if (n->num_inputs() > 3) return std::nullopt;
+        return activation{"Clip", {bounds[0], bounds[1]}};
+    }
+    return std::nullopt;
+}
+
+/// `attrs` plus the activation's `activation` and `activation_params` attributes.
+template <class Traits>
+[[nodiscard]] typename basic_node<Traits>::attribute_list with_activation(typename basic_node<Traits>::attribute_list attrs,
+                                                                          const activation& act) {
+    using attribute_t = basic_attribute<Traits>;
+    attrs.emplace_back("activation", attribute_t(typename Traits::string_type(act.op)));
+    attrs.emplace_back("activation_params",
+                       attribute_t(typename Traits::template vector_type<float>(act.params.begin(), act.params.end())));
+    return attrs;
+}
+
+/// The static sizes of `v`: from its constant data, else from its type; nullopt when not all known.
+template <class Traits>
+[[nodiscard]] std::optional<std::vector<std::int64_t>> static_sizes(const basic_value<Traits>* v) {
+    if (!v) return std::nullopt;
+    if (auto t = constant_of(v)) return t->sizes();
+    if (v->type().has_shape() && v->type().dims->is_static()) return v->type().dims->sizes();
+    return std::nullopt;
+}
+
+/// The element type of `v`: its constant's, else its declared one.
+template <class Traits>
+[[nodiscard]] dtype elem_type_of(const basic_value<Traits>* v) {
+    if (auto t = constant_of(v)) return t->type();
+    return v ? v->type().elem : dtype::undefined;
+}
+
+}  // namespace detail::rewrite
+
+/// "MatMulAddFusion": MatMul(A, B) + C with A two-dimensional [M, K], B a constant [K, N] and C a constant
+/// that broadcasts to [M, N] without changing it ([N], [1, N], [M, N], [M, 1], scalars) becomes
+/// Gemm(A, B, C). Nothing but the Add may read the MatMul's result.
+struct fuse_matmul_add {
+    static constexpr std::string_view name = "fuse_matmul_add";
+    static constexpr std::string_view fusion = "MatMulAddFusion";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        namespace r = detail::rewrite;
+        if (!ctx.fusion_enabled(fusion)) return false;
+        r::rewriter<Traits> rw(g);
+        std::size_t fused = 0;
+        for (auto* mm : g.node_list()) {
+            if (rw.removed(mm) || !r::is_op(mm, "MatMul") || mm->num_outputs() != 1) continue;
+            auto* a = r::given_input(*mm, 0);
+            auto* b = r::given_input(*mm, 1);
+            auto* y = mm->output(0);
+            if (!a || !b || !y || !a->type().has_shape() || a->type().dims->rank() != 2) continue;
+            auto bt = r::constant_of(b);
+            if (!bt || bt->sizes().size() != 2 || !gemm_type(bt->type())) continue;
+            const dim& m = (*a->type().dims)[0];
+            const dim& k = (*a->type().dims)[1];
+            if (k.is_static() && k.value() != bt->sizes()[0]) continue;
+            auto* add = rw.sole_user(y);
+            if (!r::is_op(add, "Add") || add->num_inputs() != 2 || add->num_outputs() != 1) continue;
+            auto* c = add->input(0) == y ? add->input(1) : add->input(0);
+            auto ct = c == y ? std::nullopt : r::constant_of(c);
+            if (!ct || ct->type() != bt->type() || !broadcasts_to(ct->sizes(), m, bt->sizes()[1])) continue;
+            const std::string mm_name(mm->name());
+            rw.fuse(*add, "Gemm", std::string(mm->domain()), {a, b, c}, {}, {mm}, mm_name);
+            ++fused;
+        }
+        ctx.count("fuse_matmul_add.gemm", fused);
+        return fused > 0;
+    }
+
+private:
+    static bool gemm_type(dtype t) {
+        return t == dtype::float32 || t == dtype::float64 || t == dtype::float16 || t == dtype::bfloat16 || t == dtype::int32 ||
+               t == dtype::int64 || t == dtype::uint32 || t == dtype::uint64;
+    }
+    /// C broadcasts to [m, n] and the result is [m, n] (Gemm's unidirectional broadcast).
+    static bool broadcasts_to(const std::vector<std::int64_t>& c, const dim& m, std::int64_t n) {
+        if (c.size() > 2) return false;
+        if (!c.empty() && c.back() != 1 && c.back() != n) return false;
+        if (c.size() == 2 && c[0] != 1 && !(m.is_static() && m.value() == c[0])) return false;
+        return true;
+    }
+};
+
+/// Bias and activation fusions, each under its own switch:
+/// - "ConvBiasActivationFusion": Conv, then an Add of a per-channel constant (folded into the Conv's
+///   bias), then an activation, becomes `ai.gearc.FusedConv` (the Conv's inputs and attributes plus
+///   `activation` and `activation_params`); Conv + Add alone becomes a Conv with the folded bias.
+/// - "GemmActivationFusion": Gemm then an activation becomes `ai.gearc.FusedGemm`.
+/// - "MatMulBiasActivationFusion": MatMul (any rank), then an Add of a constant one-dimensional bias along
+///   the last axis, then optionally an activation, becomes `ai.gearc.FusedMatMul(A, B, bias)` (no
+///   `activation` attribute when there is none).
+/// Activations: Relu, Clip with constant bounds, Sigmoid, HardSwish, LeakyRelu, HardSigmoid, Tanh.
+struct fuse_bias_activation {
+    static constexpr std::string_view name = "fuse_bias_activation";
+    static constexpr std::string_view conv_fusion = "ConvBiasActivationFusion";
+    static constexpr std::string_view gemm_fusion = "GemmActivationFusion";
+    static constexpr std::string_view matmul_fusion = "MatMulBiasActivationFusion";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        namespace r = detail::rewrite;
+        const bool conv_on = ctx.fusion_enabled(conv_fusion), gemm_on = ctx.fusion_enabled(gemm_fusion),
+                   matmul_on = ctx.fusion_enabled(matmul_fusion);
+        if (!conv_on && !gemm_on && !matmul_on) return false;
+        r::rewriter<Traits> rw(g);
+        std::size_t conv = 0, conv_bias = 0, gemm = 0, matmul = 0;
+        for (auto* n : g.node_list()) {
+            if (rw.removed(n) || n->num_outputs() != 1 || !n->output(0)) continue;
+            if (conv_on && r::is_op(n, "Conv")) {
+                if (auto with_act = fuse_conv(rw, *n)) ++(*with_act ? conv : conv_bias);
+            } else if (gemm_on && r::is_op(n, "Gemm")) {
+                gemm += fuse_gemm(rw, *n) ? 1 : 0;
+            } else if (matmul_on && r::is_op(n, "MatMul")) {
+                matmul += fuse_matmul(rw, *n) ? 1 : 0;
+            }
+        }
+        ctx.count("fuse_bias_activation.conv", conv);
+        ctx.count("fuse_bias_activation.conv_bias", conv_bias);
+        ctx.count("fuse_bias_activation.gemm", gemm);
+        ctx.count("fuse_bias_activation.matmul", matmul);
+        return conv + conv_bias + gemm + matmul > 0;
+    }
+
+private:
+    /// The Conv's bias plus the constant `c` that an Add puts on its output, when `c` only varies along
+    /// the channel axis (shapes [M], [M,1,1], [1,M,1,1], scalars); nullopt otherwise.
+    template <class Traits>
+    static std::optional<tensor> folded_bias(const basic_node<Traits>& conv, const basic_value<Traits>* c) {
+        namespace r = detail::rewrite;
+        auto ct = r::constant_of(c);
+        auto* w = r::given_input(conv, 1);
+        auto ws = r::static_sizes(w);
+        const dtype t = r::elem_type_of(w);
+        if (!ct || !ws || ws->size() < 3 || (t != dtype::float32 && t != dtype::float64) || ct->type() != t) return std::nullopt;
+        const std::size_t rank = ws->size();  // the Conv's output has W's rank: [N, M, spatial...]
+        const std::int64_t m = (*ws)[0];
+        const auto& cs = ct->sizes();
+        if (cs.size() > rank || m < 1) return std::nullopt;
+        bool along = false;
+        for (std::size_t i = 0; i < cs.size(); ++i) {
+            const std::size_t axis = rank - cs.size() + i;
+            if (cs[i] == 1) continue;
+            if (axis != 1 || cs[i] != m) return std::nullopt;
+            along = true;
+        }
+        auto add = r::to_doubles(*ct);
+        std::vector<double> bias(static_cast<std::size_t>(m), 0.0);
+        if (auto* b = r::given_input(conv, 2)) {
+            auto bt = r::constant_of(b);
+            auto bv = bt ? r::to_doubles(*bt) : std::nullopt;
+            if (!bv || bv->size() != bias.size()) return std::nullopt;
+            bias = *bv;
+        }
+        for (std::size_t i = 0; i < bias.size(); ++i) bias[i] += (*add)[along ? i : 0];
+        return r::make_float_tensor(t, {m}, bias);
+    }
+
+    /// nullopt: not fused; true: FusedConv; false: Conv + Add folded into the Conv's bias.
+    template <class Traits>
+    static std::optional<bool> fuse_conv(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& conv) {
+        namespace r = detail::rewrite;
+        auto* x = r::given_input(conv, 0);
+        auto* w = r::given_input(conv, 1);
+        if (!x || !w) return std::nullopt;
+        auto* out = conv.output(0);
+        auto* user = rw.sole_user(out);
+        basic_node<Traits>* add = nullptr;
+        std::optional<tensor> bias;
+        if (r::is_op(user, "Add") && user->num_inputs() == 2 && user->num_outputs() == 1 && user->output(0)) {
+            auto* c = user->input(0) == out ? user->input(1) : user->input(0);
+            if (c != out && (bias = folded_bias(conv, c))) {
+                add = user;
+                out = add->output(0);
+                user = rw.sole_user(out);
+            }
+        }
+        auto act = r::match_activation(user, out);
+        if (!act && !add) return std::nullopt;
+        std::vector<basic_value<Traits>*> inputs{x, w};
+        if (bias) inputs.push_back(rw.add_constant(std::string(w->name()) + "_bias", std::move(*bias)));
+        else if (auto* b = r::given_input(conv, 2)) inputs.push_back(b);
+        const std::string conv_name(conv.name());
+        if (act)
+            rw.fuse(*user, "FusedConv", "ai.gearc", inputs, r::with_activation<Traits>(conv.attributes(), *act), {add, &conv},
+                    conv_name);
+        else
+            rw.fuse(*add, std::string(conv.op_type()), std::string(conv.domain()), inputs, conv.attributes(), {&conv}, conv_name);
+        return act.has_value();
+    }
+
+    template <class Traits>
+    static bool fuse_gemm(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& gemm) {
+        namespace r = detail::rewrite;
+        auto* user = rw.sole_user(gemm.output(0));
+        auto act = r::match_activation(user, gemm.output(0));
+        if (!act) return false;
+        const std::string gemm_name(gemm.name());
+        const std::vector<basic_value<Traits>*> inputs = gemm.inputs();
+        rw.fuse(*user, "FusedGemm", "ai.gearc", inputs, r::with_activation<Traits>(gemm.attributes(), *act), {&gemm},
+                gemm_name);
+        return true;
+    }
+
+    template <class Traits>
+    static bool fuse_matmul(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& mm) {
+        namespace r = detail::rewrite;
+        auto* a = r::given_input(mm, 0);
+        auto* b = r::given_input(mm, 1);
+        auto* y = mm.output(0);
+        if (!a || !b) return false;
+        auto* add = rw.sole_user(y);
+        if (!r::is_op(add, "Add") || add->num_inputs() != 2 || add->num_outputs() != 1 || !add->output(0)) return false;
+        auto* bias = add->input(0) == y ? add->input(1) : add->input(0);
+        auto bt = bias == y ? std::nullopt : r::constant_of(bias);
+        if (!bt || bt->sizes().size() != 1) return false;
+        // B's last dim is N; B must be a matrix (or a batch of them) so that the result has an N axis
+        std::optional<std::int64_t> n;
+        if (auto bs = r::constant_of(b)) {
+            if (bs->sizes().size() >= 2) n = bs->sizes().back();
+        } else if (b->type().has_shape() && b->type().dims->rank() >= 2 && b->type().dims->dims().back().is_static()) {
+            n = b->type().dims->dims().back().value();
+        }
+        if (!n || *n != bt->sizes()[0]) return false;
+        auto* out = add->output(0);
+        auto* user = rw.sole_user(out);
+        auto act = r::match_activation(user, out);
+        const std::string mm_name(mm.name());
+        if (act)
+            rw.fuse(*user, "FusedMatMul", "ai.gearc", {a, b, bias}, r::with_activation<Traits>({}, *act), {add, &mm}, mm_name);
+        else
+            rw.fuse(*add, "FusedMatMul", "ai.gearc", {a, b, bias}, {}, {&mm}, mm_name);
+        return true;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/fuse_activation.hpp ----
+// ---- begin gearc/passes/fuse_conv_bn.hpp ----
+// Conv/ConvTranspose + BatchNormalization fusion: the normalisation folded into the convolution's weights and bias.
+
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// "ConvBatchNormFusion": Conv(X, W[, B]) followed by an inference BatchNormalization(scale, beta, mean,
+/// var, epsilon) becomes one Conv with W' = W * s and B' = (B - mean) * s + beta, s = scale / sqrt(var +
+/// eps), per output channel. W, B and the BatchNormalization parameters must be constants (float32 or
+/// float64; the new weights keep W's type), and nothing but the BatchNormalization may read the Conv's
+/// output. ConvTranspose is fused the same way (its output channels are dim 1 of W, per group).
+struct fuse_conv_bn {
+    static constexpr std::string_view name = "fuse_conv_bn";
+    static constexpr std::string_view fusion = "ConvBatchNormFusion";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        if (!ctx.fusion_enabled(fusion)) return false;
+        detail::rewrite::rewriter<Traits> rw(g);
+        std::size_t conv = 0, deconv = 0;
+        for (auto* bn : g.node_list()) {
+            if (rw.removed(bn) || !detail::rewrite::is_op(bn, "BatchNormalization")) continue;
+            if (auto transposed = fuse_one(rw, *bn)) ++(*transposed ? deconv : conv);
+        }
+        ctx.count("fuse_conv_bn.conv", conv);
+        ctx.count("fuse_conv_bn.conv_transpose", deconv);
+        return conv + deconv > 0;
+    }
+
+private:
+    /// Fuses the convolution feeding `bn` into it; nullopt when the pattern does not apply, else whether
+    /// it was a ConvTranspose.
+    template <class Traits>
+    static std::optional<bool> fuse_one(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& bn) {
+        namespace r = detail::rewrite;
+        // BatchNormalization in inference mode, computing only Y (its node becomes the Conv)
+        for (std::size_t i = 1; i < bn.num_outputs(); ++i)
+            if (bn.output(i)) return std::nullopt;
+        if (bn.template attr_or<std::int64_t>("training_mode", 0) != 0) return std::nullopt;
+        if (bn.template attr_or<std::int64_t>("spatial", 1) == 0) return std::nullopt;  // opset < 9: per element
+        if (bn.template attr_or<std::int64_t>("is_test", 1) == 0) return std::nullopt;  // opset < 7
+        auto* y = r::given_input(bn, 0);
+        auto* conv = y ? y->producer() : nullptr;
+        const bool transposed = r::is_op(conv, "ConvTranspose");
+        if (!transposed && !r::is_op(conv, "Conv")) return std::nullopt;
+        if (conv->num_outputs() != 1 || rw.sole_user(y) != &bn) return std::nullopt;
+        for (std::size_t i = 1; i < bn.num_inputs(); ++i)
+            if (bn.input(i) == y) return std::nullopt;
+
+        auto* x = r::given_input(*conv, 0);
+        auto w = r::constant_of(r::given_input(*conv, 1));
+        if (!x || !w || (w->type() != dtype::float32 && w->type() != dtype::float64) || w->sizes().size() < 3) return std::nullopt;
+        const auto& ws = w->sizes();
+        const std::int64_t group = conv->template attr_or<std::int64_t>("group", 1);
+        if (group < 1) return std::nullopt;
+        std::int64_t channels = ws[0];
+        if (transposed) {
+            if (ws[0] % group != 0) return std::nullopt;
+            channels = ws[1] * group;
+        }
+        if (channels < 1) return std::nullopt;
+        const auto m = static_cast<std::size_t>(channels);
+
+        std::vector<double> bias(m, 0.0);
+        if (auto* b = r::given_input(*conv, 2)) {
+            auto bt = r::constant_of(b);
+            auto bv = bt ? r::to_doubles(*bt) : std::nullopt;
+            if (!bv || bv->size() != m) return std::nullopt;
+            bias = *bv;
+        }
+        std::vector<double> params[4];  // scale, beta, mean, var
+        for (std::size_t i = 0; i < 4; ++i) {
+            auto t = r::constant_of(r::given_input(bn, i + 1));
+            auto v = t ? r::to_doubles(*t) : std::nullopt;
+            if (!v || v->size() != m) return std::nullopt;
+            params[i] = std::move(*v);
+        }
+        const double eps = bn.template attr_or<float>("epsilon", 1e-5f);
+
+        std::vector<double> s(m);
+        for (std::size_t c = 0; c < m; ++c) {
+            s[c] = params[0][c] / std::sqrt(params[3][c] + eps);
+            bias[c] = (bias[c] - params[2][c]) * s[c] + params[1][c];
+        }
+        auto wv = *r::to_doubles(*w);
+        if (!transposed) {
+            const std::size_t per = wv.size() / m;  // [M, C/group, k...]: one row per output channel
+            for (std::size_t i = 0; i < wv.size(); ++i) wv[i] *= s[i / per];
+        } else {
+            // [C_in, M/group, k...]: input channel c belongs to group c / (C_in/group), whose output
+            // channels are group*M/group + j
+            const auto c_in = static_cast<std::size_t>(ws[0]);
+            const auto per_group_out = static_cast<std::size_t>(ws[1]);
+            const std::size_t per_group_in = c_in / static_cast<std::size_t>(group);
+            const std::size_t inner = wv.size() / (c_in * per_group_out);
+            for (std::size_t c = 0; c < c_in; ++c)
+                for (std::size_t j = 0; j < per_group_out; ++j) {
+                    const double f = s[(c / per_group_in) * per_group_out + j];
+                    for (std::size_t k = 0; k < inner; ++k) wv[(c * per_group_out + j) * inner + k] *= f;
+                }
+        }
+
+        auto* w_in = conv->input(1);
+        auto* new_w = rw.add_constant(std::string(w_in->name()) + "_bn", r::make_float_tensor(w->type(), ws, wv));
+        auto* new_b = rw.add_constant(std::string(bn.name().empty() ? w_in->name() : bn.name()) + "_bias",
+                                      r::make_float_tensor(w->type(), {channels}, bias));
+        const std::string conv_name(conv->name());
+        rw.fuse(bn, conv->op_type(), conv->domain(), {x, new_w, new_b}, conv->attributes(), {conv}, conv_name);
+        return transposed;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/fuse_conv_bn.hpp ----
+// ---- begin gearc/passes/fuse_patterns.hpp ----
+// Pattern fusions: the decomposed LayerNorm and exact GELU that exporters emit, back into single operators.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+namespace detail::rewrite {
+
+/// Whether `v` is a constant scalar within 1e-4 (relative) of `target`. It must hold one element and not
+/// raise the rank of `like` when broadcast against it (rank 0 when `like`'s rank is unknown).
+template <class Traits>
+[[nodiscard]] bool is_scalar_near(const basic_value<Traits>* v, double target, const basic_value<Traits>* like) {
+    auto t = constant_of(v);
+    if (!t || t->numel() != 1) return false;
+    const std::size_t rank = like && like->type().has_shape() ? like->type().dims->rank() : 0;
+    if (t->sizes().size() > rank) return false;
+    auto d = to_doubles(*t);
+    return d && std::abs(d->front() - target) <= 1e-4 * std::abs(target);
+}
+
+/// The input of binary `n` other than `v` (nullptr when both are `v`).
+template <class Traits>
+[[nodiscard]] basic_value<Traits>* other_input(const basic_node<Traits>& n, const basic_value<Traits>* v) {
+    if (n.num_inputs() != 2) return nullptr;
+    if (n.input(0) == v && n.input(1) != v) return n.input(1);
+    if (n.input(1) == v && n.input(0) != v) return n.input(0);
+    return nullptr;
+}
+
+/// `n` is the ai.onnx binary op `op` with one output, reading `v`.
+template <class Traits>
+[[nodiscard]] bool is_binary_on(const basic_node<Traits>* n, std::string_view op, const basic_value<Traits>* v) {
+    return is_op(n, op) && n->num_inputs() == 2 && n->num_outputs() == 1 && n->output(0) && (n->input(0) == v || n->input(1) == v);
+}
+
+}  // namespace detail::rewrite
+
+/// "LayerNormFusion": the LayerNorm that exporters emit before opset 17,
+///   mean = ReduceMean(x, axes), d = Sub(x, mean), v = ReduceMean(Pow(d, 2) or Mul(d, d), axes),
+///   y = Div(d, Sqrt(Add(v, eps))) [* gamma] [+ beta]
+/// over the last k axes (axes a suffix, keepdims=1, the normalised dims static), becomes
+/// LayerNormalization(x, scale = gamma or ones, B = beta or zeros, axis = -k, epsilon = eps).
+/// gamma and beta must be constants of the normalised shape (leading 1s allowed) and x's type.
+struct fuse_layer_norm {
+    static constexpr std::string_view name = "fuse_layer_norm";
+    static constexpr std::string_view fusion = "LayerNormFusion";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        if (!ctx.fusion_enabled(fusion)) return false;
+        detail::rewrite::rewriter<Traits> rw(g);
+        std::size_t fused = 0;
+        for (auto* n : g.node_list())
+            if (!rw.removed(n) && detail::rewrite::is_op(n, "ReduceMean") && fuse_one(rw, *n, ctx.opset >= 17 ? "" : "ai.gearc"))
+                ++fused;
+        ctx.count("fuse_layer_norm.layer_norm", fused);
+        return fused > 0;
+    }
+
+private:
+    /// The number k of trailing axes `reduce` averages over; nullopt unless keepdims=1 and its axes are
+    /// exactly the last k (positive axes need the input's `rank`).
+    template <class Traits>
+    static std::optional<std::int64_t> trailing_axes(const basic_node<Traits>& reduce, std::optional<std::size_t> rank) {
+        namespace r = detail::rewrite;
+        if (reduce.template attr_or<std::int64_t>("keepdims", 1) != 1) return std::nullopt;
+        std::vector<std::int64_t> axes;
+        if (reduce.has_attr("axes")) {
+            auto a = reduce.template attr<typename Traits::template vector_type<std::int64_t>>("axes");
+            axes.assign(a.begin(), a.end());
+        } else if (auto* in = r::given_input(reduce, 1)) {  // opset 18: axes as an input
+            auto t = r::constant_of(in);
+            auto d = t ? r::to_doubles(*t) : std::nullopt;
+            if (!d) return std::nullopt;
+            for (double x : *d) axes.push_back(static_cast<std::int64_t>(x));
+        }
+        if (axes.empty()) return std::nullopt;
+        const auto k = static_cast<std::int64_t>(axes.size());
+        for (auto& a : axes) {
+            if (a >= 0) {
+                if (!rank) return std::nullopt;
+                a -= static_cast<std::int64_t>(*rank);
+            }
+        }
+        std::sort(axes.begin(), axes.end());
+        for (std::int64_t i = 0; i < k; ++i)
+            if (axes[static_cast<std::size_t>(i)] != i - k) return std::nullopt;
+        if (rank && k > static_cast<std::int64_t>(*rank)) return std::nullopt;
+        return k;
+    }
+
+    /// `param` as LayerNormalization's scale or bias: a constant of x's type whose sizes are the
+    /// normalised sizes, possibly after leading 1s (the tensor returned then has the normalised sizes and
+    /// shares the bytes).
+    template <class Traits>
+    static std::optional<tensor> as_param(const basic_value<Traits>* param, const std::vector<std::int64_t>& norm, dtype type) {
+        auto t = detail::rewrite::constant_of(param);
+        if (!t || (type != dtype::undefined && t->type() != type)) return std::nullopt;
+        const auto& s = t->sizes();
+        if (s.size() < norm.size()) return std::nullopt;
+        const std::size_t lead = s.size() - norm.size();
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (i < lead ? s[i] != 1 : s[i] != norm[i - lead]) return std::nullopt;
+        if (lead == 0) return t;
+        return tensor(t->type(), norm, t->data());
+    }
+
+    template <class Traits>
+    /// `domain`: ai.onnx from opset 17 (where LayerNormalization exists); ai.gearc below, so that an exported
+    /// gear graph stays valid for its opset.
+    static bool fuse_one(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& r1, std::string_view domain) {
+        namespace r = detail::rewrite;
+        using node_t = basic_node<Traits>;
+        auto* x = r::given_input(r1, 0);
+        auto* mean = r1.output(0);
+        if (!x || !mean || r1.num_outputs() != 1) return false;
+        std::optional<std::size_t> rank;
+        if (x->type().has_shape()) rank = x->type().dims->rank();
+        auto k = trailing_axes(r1, rank);
+        if (!k || !rank) return false;  // the normalised dims must be known
+
+        // d = x - mean
+        auto* sub = rw.sole_user(mean);
+        if (!r::is_op(sub, "Sub") || sub->num_inputs() != 2 || sub->input(0) != x || sub->input(1) != mean ||
+            sub->num_outputs() != 1 || !sub->output(0))
+            return false;
+        auto* d = sub->output(0);
+        // d's readers: the square (Pow(d, 2) or Mul(d, d)) and Div(d, ·)
+        node_t* square = nullptr;
+        node_t* div = nullptr;
+        for (const auto& u : d->uses()) {
+            auto* n = u.user;
+            if (r::is_op(n, "Div") && u.index == 0) div = n;
+            else if (r::is_op(n, "Pow") && u.index == 0 && r::is_scalar_near(r::given_input(*n, 1), 2.0, d)) square = n;
+            else if (r::is_op(n, "Mul") && n->num_inputs() == 2 && n->input(0) == d && n->input(1) == d) square = n;
+            else return false;
+        }
+        if (!square || !div || !rw.only_used_by(d, {square, div}) || square->num_outputs() != 1 || !square->output(0)) return false;
+        // var = ReduceMean(square, same axes); s = Sqrt(var + eps); n = d / s
+        auto* r2 = rw.sole_user(square->output(0));
+        if (!r::is_op(r2, "ReduceMean") || r::given_input(*r2, 0) != square->output(0) || r2->num_outputs() != 1 ||
+            trailing_axes(*r2, rank) != k)
+            return false;
+        auto* add_eps = rw.sole_user(r2->output(0));
+        if (!r::is_binary_on(add_eps, "Add", r2->output(0))) return false;
+        auto eps = r::scalar_of(r::other_input(*add_eps, r2->output(0)));
+        if (!eps || !(*eps >= 0.0) || r::constant_of(r::other_input(*add_eps, r2->output(0)))->sizes().size() > *rank) return false;
+        auto* sqrt = rw.sole_user(add_eps->output(0));
+        if (!r::is_op(sqrt, "Sqrt") || sqrt->num_outputs() != 1 || !sqrt->output(0)) return false;
+        if (rw.sole_user(sqrt->output(0)) != div || div->num_inputs() != 2 || div->input(1) != sqrt->output(0) ||
+            div->num_outputs() != 1 || !div->output(0))
+            return false;
+
+        // the normalised dims, and x's type for the parameters
+        std::vector<std::int64_t> norm;
+        for (std::size_t i = *rank - static_cast<std::size_t>(*k); i < *rank; ++i) {
+            const dim& dd = (*x->type().dims)[i];
+            if (!dd.is_static()) return false;
+            norm.push_back(dd.value());
+        }
+        const dtype type = x->type().elem;
+
+        // optional * gamma, + beta
+        node_t* tail = div;
+        node_t* mul = nullptr;
+        node_t* add = nullptr;
+        basic_value<Traits>* gamma = nullptr;
+        basic_value<Traits>* beta = nullptr;
+        std::optional<tensor> scale_t, bias_t;
+        auto* next = rw.sole_user(div->output(0));
+        if (r::is_binary_on(next, "Mul", div->output(0)))
+            if ((scale_t = as_param(gamma = r::other_input(*next, div->output(0)), norm, type))) {
+                mul = tail = next;
+                next = rw.sole_user(mul->output(0));
+            }
+        if (r::is_binary_on(next, "Add", tail->output(0)))
+            if ((bias_t = as_param(beta = r::other_input(*next, tail->output(0)), norm, type))) add = tail = next;
+
+        // absent parameters are ones and zeros of x's type (float32/float64)
+        const dtype ptype = type != dtype::undefined ? type : scale_t ? scale_t->type() : bias_t ? bias_t->type() : type;
+        if ((!scale_t || !bias_t) && ptype != dtype::float32 && ptype != dtype::float64) return false;
+        std::size_t numel = 1;
+        for (auto s : norm) numel *= static_cast<std::size_t>(s);
+        auto param = [&](basic_value<Traits>* given, std::optional<tensor>& t, const char* what, double fill) {
+            if (!t)
+                return rw.add_constant(std::string(x->name()) + "_ln_" + what,
+                                       r::make_float_tensor(ptype, norm, std::vector<double>(numel, fill)));
+            if (t->sizes() == r::constant_of(given)->sizes()) return given;
+            return rw.add_constant(std::string(given->name()) + "_ln", std::move(*t));
+        };
+        auto* scale = param(gamma, scale_t, "scale", 1.0);
+        auto* bias = param(beta, bias_t, "bias", 0.0);
+
+        typename node_t::attribute_list attrs;
+        attrs.emplace_back("axis", basic_attribute<Traits>(-*k));
+        attrs.emplace_back("epsilon", basic_attribute<Traits>(static_cast<float>(*eps)));
+        std::vector<node_t*> others;
+        for (auto* n : {add, mul, div, sqrt, add_eps, r2, square, sub, &r1})
+            if (n && n != tail) others.push_back(n);
+        const std::string first_name(r1.name());
+        rw.fuse(*tail, "LayerNormalization", std::string(domain), {x, scale, bias}, std::move(attrs), others, first_name);
+        return true;
+    }
+};
+
+/// "GeluFusion": the exact GELU x * 0.5 * (1 + Erf(x / sqrt(2))) in the orders exporters write it
+/// (x / 1.4142... or x * 0.7071...; the three-factor product associated any way; operands either side;
+/// constants within 1e-4 relative) becomes `ai.gearc.Gelu(x)` with approximate = "none".
+struct fuse_gelu {
+    static constexpr std::string_view name = "fuse_gelu";
+    static constexpr std::string_view fusion = "GeluFusion";
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) const {
+        if (!ctx.fusion_enabled(fusion)) return false;
+        detail::rewrite::rewriter<Traits> rw(g);
+        std::size_t fused = 0;
+        for (auto* n : g.node_list())
+            if (!rw.removed(n) && detail::rewrite::is_op(n, "Erf") && fuse_one(rw, *n)) ++fused;
+        ctx.count("fuse_gelu.gelu", fused);
+        return fused > 0;
+    }
+
+private:
+    template <class Traits>
+    static bool fuse_one(detail::rewrite::rewriter<Traits>& rw, basic_node<Traits>& erf) {
+        namespace r = detail::rewrite;
+        using node_t = basic_node<Traits>;
+        using value_t = basic_value<Traits>;
+        constexpr double sqrt2 = 1.4142135623730951;
+        auto* a = r::given_input(erf, 0);
+        if (!a || erf.num_outputs() != 1 || !erf.output(0) || rw.sole_user(a) != &erf) return false;
+        // a = x / sqrt(2) or x * (1 / sqrt(2))
+        node_t* scale = a->producer();
+        value_t* x = nullptr;
+        if (r::is_op(scale, "Div") && scale->num_inputs() == 2 && r::is_scalar_near(scale->input(1), sqrt2, scale->input(0)))
+            x = scale->input(0);
+        else if (r::is_op(scale, "Mul") && scale->num_inputs() == 2) {
+            for (std::size_t i = 0; i < 2 && !x; ++i)
+                if (r::is_scalar_near(scale->input(1 - i), 1.0 / sqrt2, scale->input(i))) x = scale->input(i);
+        }
+        if (!x || x->name().empty()) return false;
+        // b = erf + 1
+        auto* e = erf.output(0);
+        auto* plus = rw.sole_user(e);
+        if (!r::is_binary_on(plus, "Add", e) || !r::is_scalar_near(r::other_input(*plus, e), 1.0, x)) return false;
+        auto* b = plus->output(0);
+        // y = x * b * 0.5, associated any way
+        auto* m1 = rw.sole_user(b);
+        if (!r::is_binary_on(m1, "Mul", b)) return false;
+        auto* o1 = r::other_input(*m1, b);
+        if (!o1) return false;
+        node_t* tail = nullptr;
+        node_t* half = nullptr;  // Mul(x, 0.5) feeding m1
+        if (o1 == x || r::is_scalar_near(o1, 0.5, x)) {
+            auto* m2 = rw.sole_user(m1->output(0));
+            if (!r::is_binary_on(m2, "Mul", m1->output(0))) return false;
+            auto* o2 = r::other_input(*m2, m1->output(0));
+            if (o1 == x ? !r::is_scalar_near(o2, 0.5, x) : o2 != x) return false;
+            tail = m2;
+        } else {
+            half = o1->producer();
+            if (!r::is_binary_on(half, "Mul", x) || rw.sole_user(o1) != m1 || !r::is_scalar_near(r::other_input(*half, x), 0.5, x))
+                return false;
+            tail = m1;
+        }
+        typename node_t::attribute_list attrs;
+        attrs.emplace_back("approximate", basic_attribute<Traits>(typename Traits::string_type("none")));
+        std::vector<node_t*> others;
+        for (auto* n : {tail == m1 ? static_cast<node_t*>(nullptr) : m1, half, plus, &erf, scale})
+            if (n) others.push_back(n);
+        const std::string first_name(scale->name());
+        rw.fuse(*tail, "Gelu", "ai.gearc", {x}, std::move(attrs), others, first_name);
+        return true;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/fuse_patterns.hpp ----
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+namespace detail {
+template <class G, class... Ps>
+struct pass_list {
+    static std::vector<std::string_view> names() { return {pass_name<Ps>()...}; }
+    static bool add(basic_pass_manager<G>& pm, std::string_view name) {
+        return ((pass_name<Ps>() == name ? (pm.template add<Ps>(), true) : false) || ...);
+    }
+};
+template <class G>
+using known_passes = pass_list<G, infer_shapes, remove_identity, fold_constants, eliminate_dead_code,
+                               eliminate_common_subexpressions, cancel_transposes, fuse_conv_bn, fuse_layer_norm, fuse_gelu,
+                               fuse_matmul_add, fuse_bias_activation>;
+}  // namespace detail
+
+/// The names make_pass_manager knows, in the order the default pipeline runs them.
+[[nodiscard]] inline std::vector<std::string_view> pass_names() { return detail::known_passes<graph>::names(); }
+
+/// A pass manager from a comma-separated list of pass names; an unknown name is E10001 listing the known ones.
+template <class G = graph>
+[[nodiscard]] basic_pass_manager<G> make_pass_manager(std::string_view list) {
+    basic_pass_manager<G> pm;
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+        auto end = list.find(',', pos);
+        if (end == std::string_view::npos) end = list.size();
+        auto name = list.substr(pos, end - pos);
+        while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+        while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+        if (!name.empty() && !detail::known_passes<G>::add(pm, name)) {
+            std::string known;
+            for (auto n : detail::known_passes<G>::names()) known += (known.empty() ? "" : ", ") + std::string(n);
+            throw option_error(errc::invalid_value, "unknown pass [" + std::string(name) + "] in the pass list [" + std::string(list) + "]",
+                               "Use the names of gearc's passes: " + known + ".");
+        }
+        pos = end + 1;
+    }
+    return pm;
+}
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/registry.hpp ----
+// ---- begin gearc/compile.hpp ----
+// compile(): gear-independent passes once, then one fully static, memory-planned graph per gear.
+
+// ---- begin gearc/passes/plan_memory.hpp ----
+// Static memory planning for a gear graph: liveness of every node output, in-place reuse, offsets in one arena.
+
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// How plan_memory lays out the arena.
+struct memory_options {
+    std::size_t alignment = 64;  ///< every buffer starts at, and is padded to, a multiple of this (0 is taken as 1)
+    bool in_place = true;        ///< let an elementwise op write over an input that dies at it
+};
+
+/// Where one node output lives. `first`/`last` are indices into g.topological_order(): the value's producer
+/// and its last reader (the last node for graph outputs). A slot with `alias_of` shares that input's buffer:
+/// same offset and size, and the buffer stays taken until the alias dies.
+struct memory_slot {
+    std::string value;
+    std::size_t offset = 0, bytes = 0;
+    std::size_t first = 0, last = 0;
+    std::string alias_of;  ///< non-empty: written in place over this input's buffer
+
+    friend bool operator==(const memory_slot&, const memory_slot&) = default;
+};
+
+/// The arena of one gear: a slot per tensor produced by a node (graph inputs and initializers live outside).
+struct memory_plan {
+    std::vector<memory_slot> slots;  ///< in production order (topological order, then output index)
+    std::size_t arena_bytes = 0;     ///< the arena's size: the largest offset + bytes
+    std::size_t naive_bytes = 0;     ///< what one buffer per value would take (the sum of the slot sizes)
+    std::size_t in_place = 0;        ///< how many slots alias an input
+    std::size_t alignment = 64;
+
+    /// The slot of `value`, or nullptr.
+    [[nodiscard]] const memory_slot* find(std::string_view value) const {
+        for (const auto& s : slots)
+            if (s.value == value) return &s;
+        return nullptr;
+    }
+
+    friend bool operator==(const memory_plan&, const memory_plan&) = default;
+};
+
+namespace detail::memory {
+
+// Elementwise operators: output element k depends on the input elements at k only (after broadcasting),
+// so the output may overwrite an input of its own size. Domain ai.onnx only: gearc's fused ops (ai.gearc)
+// are not elementwise, whatever their activation.
+
+/// Unary-like: the output has input 0's shape whatever the other inputs are (scalars, attributes, or an
+/// operand broadcast one way to input 0), so input 0 may be overwritten even when its dims are ranges.
+inline constexpr std::array<std::string_view, 46> unary_ops{
+    "Abs",  "Acos",        "Acosh",     "Asin",     "Asinh",   "Atan",       "Atanh", "BitwiseNot", "Cast",
+    "Ceil", "Celu",        "Clip",      "Cos",      "Cosh",    "Dropout",    "Elu",   "Erf",        "Exp",
+    "Floor", "Gelu",       "HardSigmoid", "HardSwish", "Identity", "IsInf",   "IsNaN", "LeakyRelu",  "Log",
+    "Mish", "Neg",         "Not",       "PRelu",    "Reciprocal", "Relu",    "Round", "Selu",       "Shrink",
+    "Sigmoid", "Sign",     "Sin",       "Sinh",     "Softplus", "Softsign",  "Sqrt",  "Tan",        "Tanh",
+    "ThresholdedRelu"};
+
+/// Broadcasting: an input may be overwritten only when it has the output's exact static shape (with a
+/// range dim, the other operand may still broadcast at run time).
+inline constexpr std::array<std::string_view, 18> broadcasting_ops{
+    "Add", "And", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor", "Div", "Max", "Mean",
+    "Min", "Mod", "Mul",      "Or",         "Pow",       "Sub",        "Sum", "Where", "Xor"};
+
+template <std::size_t N>
+[[nodiscard]] constexpr bool listed(const std::array<std::string_view, N>& ops, std::string_view domain, std::string_view op) noexcept {
+    if (!domain.empty() && domain != "ai.onnx") return false;
+    return std::find(ops.begin(), ops.end(), op) != ops.end();
+}
+
+[[nodiscard]] inline std::size_t round_up(std::size_t n, std::size_t a) noexcept { return (n + a - 1) / a * a; }
+
+/// A value's size in bytes, or why it has none: its largest size where a dim is a bounded range.
+struct value_size {
+    std::size_t bytes = 0;
+    std::string problem;  ///< non-empty: the value cannot be sized ("dim 0 is the symbol 'N'")
+};
+
+[[nodiscard]] inline value_size size_of_type(const value_type& t) {
+    if (!t.is_tensor()) return {0, "is " + t.to_string() + ", not a tensor"};
+    if (!t.dims) return {0, "has no shape (unknown rank)"};
+    const std::size_t elem = gearc::size_of(t.elem);
+    if (elem == 0) return {0, "has element type " + std::string(gearc::to_string(t.elem)) + ", which has no fixed size"};
+    std::size_t n = elem;
+    for (std::size_t i = 0; i < t.dims->rank(); ++i) {
+        const dim& d = (*t.dims)[i];
+        std::int64_t extent = 0;
+        const std::string which = "dim " + std::to_string(i);
+        switch (d.get_kind()) {
+            case dim::kind::value: extent = d.value(); break;
+            case dim::kind::range:
+                if (d.hi() < 0) return {0, which + " is the unbounded range " + d.to_string()};
+                extent = d.hi();  // bounded-dynamic: plan for the largest
+                break;
+            case dim::kind::symbol: return {0, which + " is the symbol '" + d.name() + "'"};
+            case dim::kind::unknown: return {0, which + " is unknown"};
+        }
+        if (extent < 0) return {0, which + " is negative (" + std::to_string(extent) + ")"};
+        const auto e = static_cast<std::uint64_t>(extent);
+        if (e != 0 && n > std::numeric_limits<std::size_t>::max() / e) return {0, "is too large to address"};
+        n *= static_cast<std::size_t>(e);
+    }
+    return {n, {}};
+}
+
+/// "value 'y' (output 0 of Conv 'conv1')".
+template <class Traits>
+[[nodiscard]] std::string describe_value(const basic_value<Traits>& v) {
+    std::string s = "value '" + std::string(v.name()) + "'";
+    if (const auto* p = v.producer()) s += " (output " + std::to_string(v.producer_index()) + " of " + p->describe() + ")";
+    return s;
+}
+
+/// One node output and its lifetime in the node order.
+template <class Traits>
+struct live_value {
+    const basic_value<Traits>* value;
+    std::size_t first = 0, last = 0;
+    value_size size;
+};
+
+/// Every node output that is a value (not omitted), in production order, with its lifetime. Readers inside
+/// a subgraph (If/Loop bodies) count as reads by the node that owns the subgraph.
+template <class Traits>
+struct liveness {
+    std::vector<const basic_node<Traits>*> order;
+    std::vector<live_value<Traits>> values;
+    std::unordered_map<const basic_value<Traits>*, std::size_t> index;  ///< value -> position in `values`
+
+    explicit liveness(const basic_graph<Traits>& g) {
+        auto nodes = g.topological_order();
+        order.assign(nodes.begin(), nodes.end());
+        const std::size_t end = order.empty() ? 0 : order.size() - 1;
+        for (std::size_t i = 0; i < order.size(); ++i)
+            for (const auto* v : order[i]->outputs()) {
+                if (!v || v->name().empty()) continue;
+                index.emplace(v, values.size());
+                values.push_back({v, i, v->is_graph_output() ? end : i, size_of_type(v->type())});
+            }
+        auto read = [&](const basic_value<Traits>* v, std::size_t at) {
+            if (auto it = index.find(v); it != index.end()) values[it->second].last = std::max(values[it->second].last, at);
+        };
+        using graph_ptr = std::shared_ptr<basic_graph<Traits>>;
+        using graph_list = typename Traits::template vector_type<graph_ptr>;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            for (const auto* v : order[i]->inputs())
+                if (v) read(v, i);
+            for (const auto& [name, a] : order[i]->attributes()) {
+                auto captures = [&](const graph_ptr& sg) {
+                    if (!sg) return;
+                    for (const auto& c : sg->captured_names()) read(g.find_value(c), i);
+                };
+                if (const auto* sg = a.template get_if<graph_ptr>()) captures(*sg);
+                if (const auto* sgs = a.template get_if<graph_list>())
+                    for (const auto& sg : *sgs) captures(sg);
+            }
+        }
+    }
+};
+
+/// A buffer of the arena: one value, or a chain of values written in place over each other.
+struct buffer {
+    std::size_t bytes = 0;  ///< rounded to the alignment
+    std::size_t first = 0, last = 0;
+    std::size_t offset = 0;
+};
+
+/// Places `order`'s buffers one by one, each at the lowest offset where it overlaps no placed buffer that
+/// is live at the same time. Returns the arena size; writes the offsets into `bufs`.
+inline std::size_t place(std::vector<buffer>& bufs, const std::vector<std::size_t>& order) {
+    std::vector<std::size_t> placed;
+    std::vector<std::pair<std::size_t, std::size_t>> taken;  // [offset, end) of the conflicting ones
+    std::size_t arena = 0;
+    for (auto b : order) {
+        auto& buf = bufs[b];
+        buf.offset = 0;
+        if (buf.bytes == 0) continue;  // an empty tensor occupies nothing
+        taken.clear();
+        for (auto p : placed)
+            if (bufs[p].first <= buf.last && buf.first <= bufs[p].last) taken.emplace_back(bufs[p].offset, bufs[p].offset + bufs[p].bytes);
+        std::sort(taken.begin(), taken.end());
+        std::size_t at = 0;
+        for (const auto& [lo, hi] : taken) {
+            if (lo >= at + buf.bytes) break;  // the gap before this one is big enough
+            at = std::max(at, hi);
+        }
+        buf.offset = at;
+        arena = std::max(arena, at + buf.bytes);
+        placed.push_back(b);
+    }
+    return arena;
+}
+
+}  // namespace detail::memory
+
+/// Plans the arena of a graph whose shapes are static (a gear): every node output gets `bytes` = dtype size
+/// × elements (a range dim counts as its upper bound), rounded up to the alignment, and an offset such that
+/// no two values live at the same time share a byte, except an elementwise op's output written in place over
+/// an input that dies at that op (same dtype size and byte size; the input is no graph input, initializer
+/// or graph output; with broadcasting only an input of the output's exact static shape).
+///
+/// Offsets: greedy by size (largest buffer first, each at the lowest offset that fits between the buffers
+/// already placed whose lifetimes intersect it), and greedy in order of first use; the smaller arena wins
+/// (neither dominates the other; both are valid, so taking the better is free). Deterministic.
+/// A symbolic or unknown dim, an unbounded range or a non-tensor value is GC4004 naming the value.
+template <class Traits>
+[[nodiscard]] memory_plan plan_memory(const basic_graph<Traits>& g, const memory_options& options = {}) {
+    namespace dm = detail::memory;
+    const std::size_t align = std::max<std::size_t>(1, options.alignment);
+    const dm::liveness<Traits> live(g);
+    for (const auto& lv : live.values)
+        if (!lv.size.problem.empty())
+            throw compile_error(errc::not_static,
+                                "cannot plan memory: " + dm::describe_value(*lv.value) + " of type " + lv.value->type().to_string() +
+                                    ": " + lv.size.problem,
+                                "Plan memory on a gear: specialise the graph so that every dim is a value (bind the "
+                                "symbols and run shape inference), or give a bounded-dynamic dim a range lo~hi.");
+
+    // In place: each value joins a buffer; a value written over an input joins that input's buffer.
+    const std::size_t n = live.values.size();
+    std::vector<std::size_t> buffer_of(n);
+    std::vector<dm::buffer> bufs;
+    memory_plan plan;
+    plan.alignment = align;
+    plan.slots.reserve(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto& lv = live.values[k];
+        memory_slot slot{std::string(lv.value->name()), 0, dm::round_up(lv.size.bytes, align), lv.first, lv.last, {}};
+        const auto* node = lv.value->producer();
+        const bool unary = dm::listed(dm::unary_ops, node->domain(), node->op_type());
+        const bool broadcasting = dm::listed(dm::broadcasting_ops, node->domain(), node->op_type());
+        // only output 0 (Dropout's mask, output 1, is no elementwise image of an input)
+        const bool may_alias = options.in_place && (unary || broadcasting) && lv.value->producer_index() == 0 && lv.size.bytes > 0;
+        const std::size_t candidates = unary ? std::min<std::size_t>(1, node->num_inputs()) : node->num_inputs();
+        for (std::size_t i = 0; may_alias && i < candidates && slot.alias_of.empty(); ++i) {
+            const auto* in = node->input(i);
+            auto it = in ? live.index.find(in) : live.index.end();
+            if (it == live.index.end() || in->is_graph_output()) continue;  // not in the arena, or must survive
+            const auto& src = live.values[it->second];
+            const auto& buf = bufs[buffer_of[it->second]];
+            if (buf.last != lv.first) continue;  // the buffer is still needed after this node
+            if (src.size.bytes != lv.size.bytes || size_of(in->elem_type()) != size_of(lv.value->elem_type())) continue;
+            if (!(*in->dims() == *lv.value->dims())) continue;
+            if (broadcasting && !in->dims()->is_static()) continue;  // a range may broadcast at run time
+            buffer_of[k] = buffer_of[it->second];
+            bufs[buffer_of[k]].last = std::max(buf.last, lv.last);
+            slot.alias_of = src.value->name();
+            ++plan.in_place;
+        }
+        if (slot.alias_of.empty()) {
+            buffer_of[k] = bufs.size();
+            bufs.push_back({slot.bytes, lv.first, lv.last, 0});
+        }
+        plan.naive_bytes += slot.bytes;
+        plan.slots.push_back(std::move(slot));
+    }
+
+    // Two greedy orders; ties broken by position so that the plan is deterministic.
+    std::vector<std::size_t> by_size(bufs.size()), by_start(bufs.size());
+    for (std::size_t b = 0; b < bufs.size(); ++b) by_size[b] = by_start[b] = b;
+    std::stable_sort(by_size.begin(), by_size.end(), [&](auto a, auto b) { return bufs[a].bytes > bufs[b].bytes; });
+    std::stable_sort(by_start.begin(), by_start.end(), [&](auto a, auto b) {
+        return bufs[a].first != bufs[b].first ? bufs[a].first < bufs[b].first : bufs[a].bytes > bufs[b].bytes;
+    });
+    auto alt = bufs;
+    const std::size_t size_arena = dm::place(bufs, by_size);
+    const std::size_t start_arena = dm::place(alt, by_start);
+    if (start_arena < size_arena) bufs = std::move(alt);
+    plan.arena_bytes = std::min(size_arena, start_arena);
+    for (std::size_t k = 0; k < n; ++k) plan.slots[k].offset = bufs[buffer_of[k]].offset;
+    return plan;
+}
+
+/// What is wrong with `plan` for `g` (empty: nothing). Checks it against the graph, not against itself:
+/// every node output has exactly one slot of at least its size, the lifetimes are the graph's, offsets
+/// are aligned, every slot fits in the arena, no two values live at the same time share a byte unless one
+/// is written in place over the other (an input of its producer that dies there, same offset and size).
+template <class Traits>
+[[nodiscard]] std::vector<std::string> check_plan(const basic_graph<Traits>& g, const memory_plan& plan) {
+    namespace dm = detail::memory;
+    std::vector<std::string> bad;
+    const dm::liveness<Traits> live(g);
+    auto num = [](std::size_t x) { return std::to_string(x); };
+    auto quoted = [](const std::string& s) { return "'" + s + "'"; };
+
+    std::map<std::string_view, std::size_t> slot_of;  // value name -> slot index
+    for (std::size_t s = 0; s < plan.slots.size(); ++s)
+        if (!slot_of.emplace(plan.slots[s].value, s).second) bad.push_back("value " + quoted(plan.slots[s].value) + " has more than one slot");
+    // lifetimes by slot, from the graph where the slot names a node output
+    std::vector<std::pair<std::size_t, std::size_t>> life(plan.slots.size());
+    std::vector<const dm::live_value<Traits>*> value_of(plan.slots.size(), nullptr);
+    for (std::size_t s = 0; s < plan.slots.size(); ++s) life[s] = {plan.slots[s].first, plan.slots[s].last};
+    for (const auto& lv : live.values) {
+        auto it = slot_of.find(lv.value->name());
+        if (it == slot_of.end()) {
+            bad.push_back(dm::describe_value(*lv.value) + " has no slot");
+            continue;
+        }
+        const auto& slot = plan.slots[it->second];
+        value_of[it->second] = &lv;
+        life[it->second] = {lv.first, lv.last};
+        if (!lv.size.problem.empty())
+            bad.push_back(dm::describe_value(*lv.value) + " cannot be sized: " + lv.size.problem);
+        else if (slot.bytes < lv.size.bytes)
+            bad.push_back("slot " + quoted(slot.value) + " has " + num(slot.bytes) + " bytes but the value needs " + num(lv.size.bytes));
+        if (slot.first != lv.first || slot.last != lv.last)
+            bad.push_back("slot " + quoted(slot.value) + " says live from node " + num(slot.first) + " to " + num(slot.last) +
+                          ", the graph says " + num(lv.first) + " to " + num(lv.last));
+    }
+    for (std::size_t s = 0; s < plan.slots.size(); ++s) {
+        const auto& slot = plan.slots[s];
+        if (!value_of[s] && slot_of.at(slot.value) == s)  // (a duplicate is reported above)
+            bad.push_back("slot " + quoted(slot.value) + " names no value that a node of the graph produces");
+        if (plan.alignment == 0) {
+            if (s == 0) bad.push_back("the plan's alignment is 0");
+        } else if (slot.offset % plan.alignment != 0) {
+            bad.push_back("slot " + quoted(slot.value) + " at offset " + num(slot.offset) + " is not aligned to " + num(plan.alignment));
+        }
+        if (slot.offset > plan.arena_bytes || slot.bytes > plan.arena_bytes - slot.offset)
+            bad.push_back("slot " + quoted(slot.value) + " [" + num(slot.offset) + ", " + num(slot.offset + slot.bytes) +
+                          ") does not fit in the arena of " + num(plan.arena_bytes) + " bytes");
+    }
+
+    // An alias is valid when it names an input of its producer that dies there, at the same place and size.
+    std::vector<bool> valid_alias(plan.slots.size(), false);
+    for (std::size_t s = 0; s < plan.slots.size(); ++s) {
+        const auto& slot = plan.slots[s];
+        if (slot.alias_of.empty()) continue;
+        auto it = slot_of.find(slot.alias_of);
+        std::string why;
+        if (it == slot_of.end()) why = "which has no slot";
+        else if (const auto& t = plan.slots[it->second]; t.offset != slot.offset || t.bytes != slot.bytes)
+            why = "but is at [" + num(slot.offset) + ", " + num(slot.offset + slot.bytes) + "), not at its [" + num(t.offset) + ", " +
+                  num(t.offset + t.bytes) + ")";
+        else if (!value_of[s] || !value_of[it->second]) why = "which is not a node output of the graph";
+        else if (const auto& ins = value_of[s]->value->producer()->inputs();
+                 std::find(ins.begin(), ins.end(), value_of[it->second]->value) == ins.end())
+            why = "which its producer does not read";
+        else if (life[it->second].second != life[s].first || value_of[it->second]->value->is_graph_output())
+            why = "which is still live after node " + num(life[s].first);
+        if (why.empty()) valid_alias[s] = true;
+        else bad.push_back("slot " + quoted(slot.value) + " is written in place over " + quoted(slot.alias_of) + ", " + why);
+    }
+
+    // Values live at the same time must not share bytes: sweep the slots by offset.
+    std::vector<std::size_t> by_offset;
+    for (std::size_t s = 0; s < plan.slots.size(); ++s)
+        if (plan.slots[s].bytes > 0) by_offset.push_back(s);
+    std::stable_sort(by_offset.begin(), by_offset.end(), [&](auto a, auto b) { return plan.slots[a].offset < plan.slots[b].offset; });
+    for (std::size_t i = 0; i < by_offset.size(); ++i) {
+        const auto a = by_offset[i];
+        const auto& sa = plan.slots[a];
+        for (std::size_t j = i + 1; j < by_offset.size() && plan.slots[by_offset[j]].offset < sa.offset + sa.bytes; ++j) {
+            const auto b = by_offset[j];
+            const auto& sb = plan.slots[b];
+            if (life[a].second < life[b].first || life[b].second < life[a].first) continue;  // never live together
+            if ((valid_alias[a] && sa.alias_of == sb.value) || (valid_alias[b] && sb.alias_of == sa.value)) continue;
+            auto describe = [&](std::size_t s) {
+                const auto& x = plan.slots[s];
+                return quoted(x.value) + " (nodes " + num(life[s].first) + ".." + num(life[s].second) + ", bytes [" + num(x.offset) +
+                       ", " + num(x.offset + x.bytes) + "))";
+            };
+            bad.push_back("values " + describe(a) + " and " + describe(b) + " are live at the same time and share memory");
+        }
+    }
+    return bad;
+}
+
+/// The pass: plans the arena of the (gear) graph into `result` and counts what it did; changes nothing.
+struct plan_memory_pass {
+    static constexpr std::string_view name = "plan_memory";
+    memory_options options;
+    memory_plan result;
+
+    template <class Traits>
+    bool run(basic_graph<Traits>& g, pass_context& ctx) {
+        result = plan_memory(g, options);
+        ctx.count("plan_memory.values", result.slots.size());
+        ctx.count("plan_memory.in_place", result.in_place);
+        ctx.count("plan_memory.arena_bytes", result.arena_bytes);
+        ctx.count("plan_memory.naive_bytes", result.naive_bytes);
+        return false;
+    }
+};
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/plan_memory.hpp ----
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+/// The gear-independent passes compile() runs once on the symbolic graph.
+using default_pipeline = pipeline<passes::infer_shapes, passes::remove_identity,
+                                  fixed_point<pipeline<passes::fold_constants, passes::eliminate_dead_code>, 8>,
+                                  passes::eliminate_common_subexpressions, passes::cancel_transposes, passes::fuse_conv_bn,
+                                  passes::fuse_layer_norm, passes::fuse_gelu, passes::fuse_matmul_add,
+                                  passes::fuse_bias_activation, passes::eliminate_dead_code, passes::infer_shapes>;
+
+/// The passes compile() runs per gear, once the gear's shapes are on the inputs: everything that the
+/// static shapes enable (shape arithmetic folds away; fusions whose conditions depend on shapes).
+using default_gear_pipeline =
+    pipeline<passes::infer_shapes, fixed_point<pipeline<passes::fold_constants, passes::eliminate_dead_code>, 8>,
+             passes::eliminate_common_subexpressions, passes::cancel_transposes, passes::fuse_layer_norm, passes::fuse_gelu,
+             passes::fuse_matmul_add, passes::fuse_bias_activation, passes::eliminate_dead_code>;
+
+struct compile_options {
+    std::set<std::string, std::less<>> disabled_fusions;  ///< from a fusion switch file (passes::load_fusion_switches)
+    std::size_t threads = 0;                              ///< gears compiled in parallel; 0 = all cores
+    passes::memory_options memory;                        ///< arena alignment, in-place reuse
+    bool verify = true;                                   ///< run the IR verifier after each phase
+    std::size_t max_fold_bytes = std::size_t(64) << 20;   ///< constant folding leaves larger results unfolded
+    /// Called after each gear is compiled (from the compiling thread, serialised): (gears done, total).
+    std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// One gear's static plan: its graph (every shape static, no shape arithmetic left; weights shared with
+/// every other gear) and its memory plan.
+template <class Traits>
+struct basic_gear_plan {
+    gear info;                                              ///< the gear: index, profile, input shapes, bindings
+    std::shared_ptr<const basic_graph<Traits>> graph;       ///< the specialised graph
+    passes::memory_plan memory;                             ///< arena offsets of every intermediate tensor
+    bool bounded_dynamic = false;                           ///< a range gear: shapes hold ranges, memory sized for the upper bounds
+    bool dynamic_memory = false;                            ///< a range gear whose sizes have no bound: allocated at run time
+    std::map<std::string, std::size_t, std::less<>> stats;  ///< what the passes did
+    double compile_ms = 0;
+};
+
+namespace detail::compiling {
+struct access;
+}
+
+/// The result of compile(): the gear set and one plan per gear.
+template <class Traits>
+class basic_compiled_model {
+public:
+    using graph_type = basic_graph<Traits>;
+    using plan_type = basic_gear_plan<Traits>;
+
+    [[nodiscard]] const gear_set& gears() const noexcept { return gears_; }
+    [[nodiscard]] const std::vector<plan_type>& plans() const noexcept { return plans_; }
+    [[nodiscard]] const plan_type& plan(std::size_t gear_index) const { return plans_.at(gear_index); }
+    [[nodiscard]] std::size_t size() const noexcept { return plans_.size(); }
+    /// The graph after the gear-independent passes (symbolic shapes).
+    [[nodiscard]] const graph_type& generic_graph() const noexcept { return *generic_; }
+    [[nodiscard]] const std::map<std::string, std::size_t, std::less<>>& generic_stats() const noexcept { return generic_stats_; }
+    [[nodiscard]] double generic_ms() const noexcept { return generic_ms_; }
+    [[nodiscard]] double total_ms() const noexcept { return total_ms_; }
+
+    /// Bytes of constant data held by all plans together, each distinct buffer counted once: with weights
+    /// shared this is the weights once plus each gear's small folded shape constants.
+    [[nodiscard]] std::size_t weight_bytes() const {
+        std::unordered_set<const std::byte*> seen;
+        std::size_t total = 0;
+        auto add = [&](const graph_type& g) {
+            for (const auto* v : g.initializers()) {
+                const auto& b = v->initializer()->data();
+                if (b.size() && seen.insert(b.data()).second) total += b.size();
+            }
+        };
+        for (const auto& p : plans_) add(*p.graph);
+        return total;
+    }
+
+private:
+    friend struct detail::compiling::access;
+
+    std::shared_ptr<const graph_type> generic_;
+    gear_set gears_;
+    std::vector<plan_type> plans_;
+    std::map<std::string, std::size_t, std::less<>> generic_stats_;
+    double generic_ms_ = 0;
+    double total_ms_ = 0;
+};
+
+using gear_plan = basic_gear_plan<default_ir_traits>;
+using compiled_model = basic_compiled_model<default_ir_traits>;
+
+namespace detail::compiling {
+
+inline double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+template <class Traits>
+std::int64_t opset_of(const basic_graph<Traits>& g) {
+    auto it = g.info().opset_imports.find("");
+    if (it == g.info().opset_imports.end()) it = g.info().opset_imports.find("ai.onnx");
+    return it == g.info().opset_imports.end() ? 17 : it->second;
+}
+
+/// compile()'s write access to a compiled model under construction.
+struct access {
+    template <class M>
+    static auto& generic(M& m) { return m.generic_; }
+    template <class M>
+    static auto& gears(M& m) { return m.gears_; }
+    template <class M>
+    static auto& plans(M& m) { return m.plans_; }
+    template <class M>
+    static auto& generic_stats(M& m) { return m.generic_stats_; }
+    template <class M>
+    static auto& generic_ms(M& m) { return m.generic_ms_; }
+    template <class M>
+    static auto& total_ms(M& m) { return m.total_ms_; }
+};
+
+/// Operators that only compute shapes: none may remain in a static gear.
+inline bool is_shape_op(std::string_view op) { return op == "Shape" || op == "Size"; }
+
+/// GC4004 when a static gear graph still has a dynamic shape, a shape operator, or a node that only
+/// computes from constants (shape arithmetic that did not fold).
+template <class Traits>
+void check_static(const basic_graph<Traits>& g, const gear& gr, std::size_t max_fold_bytes) {
+    auto fail = [&](const std::string& what) {
+        throw compile_error(errc::not_static,
+                            "gear [" + std::to_string(gr.index) + "] is not fully static after specialisation: " + what,
+                            "This is a gearc limitation for this model; compile with a range gear (a~b in --input_shape) "
+                            "as a fallback and report the model.");
+    };
+    for (const auto& n : g.nodes()) {
+        if (is_shape_op(n.op_type())) fail(n.describe() + " is left (its input shape is not static)");
+        // a node computing only from constants that the folder can evaluate should have been folded
+        bool all_const = n.num_inputs() > 0 && passes::can_evaluate(n.domain(), n.op_type());
+        for (auto* in : n.inputs())
+            if (in && !in->name().empty() && !in->is_initializer()) all_const = false;
+        if (all_const) {
+            std::size_t bytes = 0;
+            for (auto* o : n.outputs())
+                if (o && o->type().has_shape())
+                    if (auto ne = o->type().dims->numel()) bytes += static_cast<std::size_t>(*ne) * size_of(o->type().elem);
+            if (bytes <= max_fold_bytes) fail(n.describe() + " computes only from constants but was not folded");
+        }
+        for (auto* o : n.outputs()) {
+            if (!o || o->name().empty()) continue;
+            if (!o->type().has_shape() || !o->type().dims->is_static())
+                fail("value '" + std::string(o->name()) + "' (output of " + n.describe() + ") has shape " + o->type().to_string());
+        }
+    }
+}
+
+/// Gives the graph inputs the gear's shapes.
+template <class Traits>
+void set_gear_inputs(basic_graph<Traits>& g, const gear& gr) {
+    for (auto* v : g.inputs()) {
+        if (v->is_initializer()) continue;
+        if (const auto* s = gr.find(v->name())) {
+            auto t = v->type();
+            t.dims = *s;
+            v->set_type(std::move(t));
+        }
+    }
+}
+
+}  // namespace detail::compiling
+
+/// The per-gear half of compile(), on an already optimised generic graph.
+template <class GenericPipeline, class GearPipeline, class Traits>
+basic_compiled_model<Traits> compile_generic(std::shared_ptr<const basic_graph<Traits>> generic, const gear_set& gears,
+                                             const compile_options& options,
+                                             std::map<std::string, std::size_t, std::less<>> generic_stats, double generic_ms) {
+    using namespace detail::compiling;
+    const auto t0 = std::chrono::steady_clock::now();
+    basic_compiled_model<Traits> out;
+    access::generic(out) = generic;
+    access::gears(out) = gears;
+    access::generic_stats(out) = std::move(generic_stats);
+    access::generic_ms(out) = generic_ms;
+    auto& plans = access::plans(out);
+    plans.resize(gears.size());
+
+    const std::int64_t opset = opset_of(*generic);
+    auto compile_one = [&](std::size_t i) {
+        const auto tg = std::chrono::steady_clock::now();
+        const gear& gr = gears[i];
+        auto& plan = plans[i];
+        plan.info = gr;
+        auto g = std::shared_ptr<basic_graph<Traits>>(generic->clone());
+        set_gear_inputs(*g, gr);
+        pass_context ctx;
+        ctx.opset = opset;
+        ctx.bindings = gr.bindings;
+        ctx.specialising = true;
+        ctx.disabled_fusions = options.disabled_fusions;
+        ctx.max_fold_bytes = options.max_fold_bytes;
+        GearPipeline{}.run(*g, ctx);
+        // whatever the pipeline did, shapes must be inferred and shape arithmetic folded before planning
+        passes::infer_shapes{}.run(*g, ctx);
+        fixed_point<pipeline<passes::fold_constants, passes::eliminate_dead_code, passes::infer_shapes>, 8>{}.run(*g, ctx);
+        if (options.verify) verify_or_throw(*g);
+        plan.bounded_dynamic = !gr.is_static();
+        if (!plan.bounded_dynamic) check_static(*g, gr, options.max_fold_bytes);
+        try {
+            plan.memory = passes::plan_memory(*g, options.memory);
+        } catch (const compile_error& e) {
+            if (!plan.bounded_dynamic || e.code() != errc::not_static) throw;
+            plan.dynamic_memory = true;  // sizes without a bound: the run time allocates per run
+        }
+        plan.stats = std::move(ctx.stats);
+        plan.graph = std::move(g);
+        plan.compile_ms = ms_since(tg);
+    };
+
+    std::size_t threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, gears.size());
+    std::atomic<std::size_t> next{0};
+    std::mutex mu;
+    std::size_t done = 0;
+    std::exception_ptr first_error;
+    std::size_t first_error_gear = 0;
+    auto worker = [&] {
+        for (;;) {
+            const std::size_t i = next.fetch_add(1);
+            if (i >= gears.size()) return;
+            {
+                std::lock_guard lock(mu);
+                if (first_error) return;
+            }
+            try {
+                compile_one(i);
+            } catch (...) {
+                std::lock_guard lock(mu);
+                if (!first_error || i < first_error_gear) {
+                    first_error = std::current_exception();
+                    first_error_gear = i;
+                }
+                return;
+            }
+            std::lock_guard lock(mu);
+            ++done;
+            if (options.progress) options.progress(done, gears.size());
+        }
+    };
+    if (threads <= 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+        for (auto& th : pool) th.join();
+    }
+    if (first_error) {
+        try {
+            std::rethrow_exception(first_error);
+        } catch (const error& e) {
+            // say which gear failed, keep the code
+            std::string shapes;
+            for (const auto& [name, sh] : gears[first_error_gear].shapes)
+                shapes += (shapes.empty() ? "" : ";") + name + ":" + sh.to_string();
+            throw compile_error(e.code(), "gear [" + std::to_string(first_error_gear) + "] (inputs " + shapes + "): " + e.message(),
+                                e.solution());
+        }
+    }
+    access::total_ms(out) = generic_ms + ms_since(t0);
+    return out;
+}
+
+/// Compiles `g` for every gear of `gears`: checks that every operator is supported (GC4001, all listed),
+/// runs `GenericPipeline` once on a copy of the graph (weights are shared, never copied), then for each gear
+/// (in parallel on `options.threads`) binds the inputs to the gear's shapes, runs `GearPipeline`, folds all
+/// shape arithmetic, checks the result is static (GC4004) and plans memory.
+template <class GenericPipeline = default_pipeline, class GearPipeline = default_gear_pipeline, class Traits>
+basic_compiled_model<Traits> compile_with(const basic_graph<Traits>& g, const gear_set& gears, const compile_options& options = {}) {
+    using namespace detail::compiling;
+    const auto t0 = std::chrono::steady_clock::now();
+    if (gears.empty())
+        throw compile_error(errc::not_static, "compile() needs at least one gear",
+                            "Make the gear set with make_gear_set(graph, options).");
+    passes::check_supported(g);
+    auto generic = std::shared_ptr<basic_graph<Traits>>(g.clone());
+    pass_context ctx;
+    ctx.opset = opset_of(g);
+    ctx.disabled_fusions = options.disabled_fusions;
+    ctx.max_fold_bytes = options.max_fold_bytes;
+    GenericPipeline{}.run(*generic, ctx);
+    if (options.verify) verify_or_throw(*generic);
+    return compile_generic<GenericPipeline, GearPipeline, Traits>(std::move(generic), gears, options, std::move(ctx.stats),
+                                                                  ms_since(t0));
+}
+
+/// compile() with the default pipelines; `compile<MyPipeline>(g, gears)` swaps the gear-independent passes.
+template <class GenericPipeline = default_pipeline, class GearPipeline = default_gear_pipeline, class Traits>
+basic_compiled_model<Traits> compile(const basic_graph<Traits>& g, const gear_set& gears, const compile_options& options = {}) {
+    return compile_with<GenericPipeline, GearPipeline, Traits>(g, gears, options);
+}
+
+GEARC_END_NAMESPACE
+// ---- end gearc/compile.hpp ----
 // ---- end gearc/gearc.hpp ----

@@ -39,6 +39,8 @@ template <class Traits = default_ir_traits>
         shape_rules::add_tensor_rules(t);
         shape_rules::add_value_rules(t);
         shape_rules::add_fused_rules(t);
+        // fusions below opset 17 write LayerNormalization in gearc's domain (ai.onnx has it from 17 only)
+        t.add(shape_rule_table<Traits>::key("ai.gearc", "LayerNormalization"), t.find_type("", "LayerNormalization"));
         return t;
     }();
     return table;
