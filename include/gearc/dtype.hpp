@@ -125,4 +125,28 @@ template <> struct dtype_of<bool> { static constexpr dtype value = dtype::boolea
 template <class T>
 inline constexpr dtype dtype_of_v = dtype_of<T>::value;
 
+/// ONNX's TensorProto.DataType code (Cast's `to`, EyeLike's `dtype`, a tensor's data_type) as a dtype;
+/// nullopt for 0 (UNDEFINED) and codes gearc does not know. The codes are fixed by onnx.proto.
+[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
+    switch (code) {
+        case 1: return dtype::float32;
+        case 2: return dtype::uint8;
+        case 3: return dtype::int8;
+        case 4: return dtype::uint16;
+        case 5: return dtype::int16;
+        case 6: return dtype::int32;
+        case 7: return dtype::int64;
+        case 8: return dtype::string;
+        case 9: return dtype::boolean;
+        case 10: return dtype::float16;
+        case 11: return dtype::float64;
+        case 12: return dtype::uint32;
+        case 13: return dtype::uint64;
+        case 14: return dtype::complex64;
+        case 15: return dtype::complex128;
+        case 16: return dtype::bfloat16;
+        default: return std::nullopt;
+    }
+}
+
 GEARC_END_NAMESPACE

@@ -295,6 +295,30 @@ template <> struct dtype_of<bool> { static constexpr dtype value = dtype::boolea
 template <class T>
 inline constexpr dtype dtype_of_v = dtype_of<T>::value;
 
+/// ONNX's TensorProto.DataType code (Cast's `to`, EyeLike's `dtype`, a tensor's data_type) as a dtype;
+/// nullopt for 0 (UNDEFINED) and codes gearc does not know. The codes are fixed by onnx.proto.
+[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
+    switch (code) {
+        case 1: return dtype::float32;
+        case 2: return dtype::uint8;
+        case 3: return dtype::int8;
+        case 4: return dtype::uint16;
+        case 5: return dtype::int16;
+        case 6: return dtype::int32;
+        case 7: return dtype::int64;
+        case 8: return dtype::string;
+        case 9: return dtype::boolean;
+        case 10: return dtype::float16;
+        case 11: return dtype::float64;
+        case 12: return dtype::uint32;
+        case 13: return dtype::uint64;
+        case 14: return dtype::complex64;
+        case 15: return dtype::complex128;
+        case 16: return dtype::bfloat16;
+        default: return std::nullopt;
+    }
+}
+
 GEARC_END_NAMESPACE
 // ---- end gearc/dtype.hpp ----
 // ---- begin gearc/dim.hpp ----
@@ -4832,25 +4856,6 @@ void instance_norm(infer_context<Traits>& c) {
     support::same_shape(c, 0, 0, c.input_dtype(0));
 }
 
-/// The gearc dtype of an ONNX TensorProto data type code (for attributes such as stash_type).
-[[nodiscard]] inline dtype from_onnx_code(std::int64_t code) noexcept {
-    switch (code) {
-        case 1: return dtype::float32;
-        case 2: return dtype::uint8;
-        case 3: return dtype::int8;
-        case 4: return dtype::uint16;
-        case 5: return dtype::int16;
-        case 6: return dtype::int32;
-        case 7: return dtype::int64;
-        case 9: return dtype::boolean;
-        case 10: return dtype::float16;
-        case 11: return dtype::float64;
-        case 12: return dtype::uint32;
-        case 13: return dtype::uint64;
-        case 16: return dtype::bfloat16;
-        default: return dtype::undefined;
-    }
-}
 
 /// LayerNormalization: Y like X; Mean and InvStdDev keep X's dims before `axis` and are 1 from it on.
 template <class Traits>
@@ -4859,7 +4864,7 @@ void layer_norm(infer_context<Traits>& c) {
     support::same_dtype(c, 0, 1);
     const dtype t = c.input_dtype(0);
     support::same_shape(c, 0, 0, t);
-    const dtype stat_t = from_onnx_code(c.template attr_or<std::int64_t>("stash_type", 1));
+    const dtype stat_t = dtype_from_onnx_code(c.template attr_or<std::int64_t>("stash_type", 1)).value_or(dtype::undefined);
     const shape* x = c.input_shape(0);
     if (!x) {
         for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_output_unknown_rank(o, stat_t);
@@ -5579,28 +5584,6 @@ namespace passes::shape_rules {
 /// Helpers shared by the tensor-operator rules and the shape-value rules (values.hpp).
 namespace tensor_detail {
 
-/// ONNX's TensorProto element-type code (Cast's `to`, EyeLike's `dtype`) as a dtype; nullopt for unknown codes.
-[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
-    switch (code) {
-        case 1: return dtype::float32;
-        case 2: return dtype::uint8;
-        case 3: return dtype::int8;
-        case 4: return dtype::uint16;
-        case 5: return dtype::int16;
-        case 6: return dtype::int32;
-        case 7: return dtype::int64;
-        case 8: return dtype::string;
-        case 9: return dtype::boolean;
-        case 10: return dtype::float16;
-        case 11: return dtype::float64;
-        case 12: return dtype::uint32;
-        case 13: return dtype::uint64;
-        case 14: return dtype::complex64;
-        case 15: return dtype::complex128;
-        case 16: return dtype::bfloat16;
-        default: return std::nullopt;
-    }
-}
 
 /// Slice indices at or beyond this magnitude mean "to the end" (exporters write INT32_MAX or INT64_MAX).
 inline constexpr std::int64_t huge_index = std::numeric_limits<std::int32_t>::max();
@@ -6211,7 +6194,7 @@ void size_op(infer_context<Traits>& c) {
 template <class Traits>
 [[nodiscard]] dtype dtype_attr(const infer_context<Traits>& c, std::string_view name) {
     const auto code = tensor_detail::required_attr<std::int64_t>(c, name);
-    auto t = tensor_detail::dtype_from_onnx_code(code);
+    auto t = gearc::dtype_from_onnx_code(code);
     if (!t) c.fail(std::string(name) + " = " + std::to_string(code) + " is no ONNX element type");
     return *t;
 }
@@ -6772,7 +6755,7 @@ void cast_to(infer_context<Traits>& c, dtype to) {
 }
 template <class Traits>
 void cast(infer_context<Traits>& c) {
-    if (auto t = tensor_detail::dtype_from_onnx_code(c.attr_or("to", std::int64_t{0}))) cast_to(c, *t);
+    if (auto t = gearc::dtype_from_onnx_code(c.attr_or("to", std::int64_t{0}))) cast_to(c, *t);
 }
 template <class Traits>
 void cast_like(infer_context<Traits>& c) {
@@ -8534,28 +8517,6 @@ template <class R, class A, class B, class F>
     s.fail("its required input " + std::to_string(i) + " (" + what + ") is missing");
 }
 
-/// ONNX's TensorProto.DataType code -> dtype (the codes are fixed by onnx.proto).
-[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
-    switch (code) {
-        case 1: return dtype::float32;
-        case 2: return dtype::uint8;
-        case 3: return dtype::int8;
-        case 4: return dtype::uint16;
-        case 5: return dtype::int16;
-        case 6: return dtype::int32;
-        case 7: return dtype::int64;
-        case 8: return dtype::string;
-        case 9: return dtype::boolean;
-        case 10: return dtype::float16;
-        case 11: return dtype::float64;
-        case 12: return dtype::uint32;
-        case 13: return dtype::uint64;
-        case 14: return dtype::complex64;
-        case 15: return dtype::complex128;
-        case 16: return dtype::bfloat16;
-        default: return std::nullopt;
-    }
-}
 
 using result = std::optional<std::vector<tensor>>;
 

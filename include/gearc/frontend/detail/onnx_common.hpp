@@ -69,27 +69,8 @@ struct load_context {
 
 /// ONNX's TensorProto.DataType code -> gearc dtype; nullopt for codes gearc does not know.
 [[nodiscard]] inline std::optional<dtype> dtype_from_onnx(std::int32_t code) noexcept {
-    using T = ::onnx::TensorProto;
-    switch (code) {
-        case T::UNDEFINED: return dtype::undefined;
-        case T::FLOAT: return dtype::float32;
-        case T::UINT8: return dtype::uint8;
-        case T::INT8: return dtype::int8;
-        case T::UINT16: return dtype::uint16;
-        case T::INT16: return dtype::int16;
-        case T::INT32: return dtype::int32;
-        case T::INT64: return dtype::int64;
-        case T::STRING: return dtype::string;
-        case T::BOOL: return dtype::boolean;
-        case T::FLOAT16: return dtype::float16;
-        case T::DOUBLE: return dtype::float64;
-        case T::UINT32: return dtype::uint32;
-        case T::UINT64: return dtype::uint64;
-        case T::COMPLEX64: return dtype::complex64;
-        case T::COMPLEX128: return dtype::complex128;
-        case T::BFLOAT16: return dtype::bfloat16;
-        default: return std::nullopt;
-    }
+    if (code == ::onnx::TensorProto::UNDEFINED) return dtype::undefined;
+    return dtype_from_onnx_code(code);
 }
 
 /// gearc dtype -> ONNX's TensorProto.DataType code.

@@ -293,25 +293,6 @@ void instance_norm(infer_context<Traits>& c) {
     support::same_shape(c, 0, 0, c.input_dtype(0));
 }
 
-/// The gearc dtype of an ONNX TensorProto data type code (for attributes such as stash_type).
-[[nodiscard]] inline dtype from_onnx_code(std::int64_t code) noexcept {
-    switch (code) {
-        case 1: return dtype::float32;
-        case 2: return dtype::uint8;
-        case 3: return dtype::int8;
-        case 4: return dtype::uint16;
-        case 5: return dtype::int16;
-        case 6: return dtype::int32;
-        case 7: return dtype::int64;
-        case 9: return dtype::boolean;
-        case 10: return dtype::float16;
-        case 11: return dtype::float64;
-        case 12: return dtype::uint32;
-        case 13: return dtype::uint64;
-        case 16: return dtype::bfloat16;
-        default: return dtype::undefined;
-    }
-}
 
 /// LayerNormalization: Y like X; Mean and InvStdDev keep X's dims before `axis` and are 1 from it on.
 template <class Traits>
@@ -320,7 +301,7 @@ void layer_norm(infer_context<Traits>& c) {
     support::same_dtype(c, 0, 1);
     const dtype t = c.input_dtype(0);
     support::same_shape(c, 0, 0, t);
-    const dtype stat_t = from_onnx_code(c.template attr_or<std::int64_t>("stash_type", 1));
+    const dtype stat_t = dtype_from_onnx_code(c.template attr_or<std::int64_t>("stash_type", 1)).value_or(dtype::undefined);
     const shape* x = c.input_shape(0);
     if (!x) {
         for (std::size_t o = 1; o < c.num_outputs(); ++o) c.set_output_unknown_rank(o, stat_t);

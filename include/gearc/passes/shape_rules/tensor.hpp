@@ -27,28 +27,6 @@ namespace passes::shape_rules {
 /// Helpers shared by the tensor-operator rules and the shape-value rules (values.hpp).
 namespace tensor_detail {
 
-/// ONNX's TensorProto element-type code (Cast's `to`, EyeLike's `dtype`) as a dtype; nullopt for unknown codes.
-[[nodiscard]] constexpr std::optional<dtype> dtype_from_onnx_code(std::int64_t code) noexcept {
-    switch (code) {
-        case 1: return dtype::float32;
-        case 2: return dtype::uint8;
-        case 3: return dtype::int8;
-        case 4: return dtype::uint16;
-        case 5: return dtype::int16;
-        case 6: return dtype::int32;
-        case 7: return dtype::int64;
-        case 8: return dtype::string;
-        case 9: return dtype::boolean;
-        case 10: return dtype::float16;
-        case 11: return dtype::float64;
-        case 12: return dtype::uint32;
-        case 13: return dtype::uint64;
-        case 14: return dtype::complex64;
-        case 15: return dtype::complex128;
-        case 16: return dtype::bfloat16;
-        default: return std::nullopt;
-    }
-}
 
 /// Slice indices at or beyond this magnitude mean "to the end" (exporters write INT32_MAX or INT64_MAX).
 inline constexpr std::int64_t huge_index = std::numeric_limits<std::int32_t>::max();
@@ -659,7 +637,7 @@ void size_op(infer_context<Traits>& c) {
 template <class Traits>
 [[nodiscard]] dtype dtype_attr(const infer_context<Traits>& c, std::string_view name) {
     const auto code = tensor_detail::required_attr<std::int64_t>(c, name);
-    auto t = tensor_detail::dtype_from_onnx_code(code);
+    auto t = gearc::dtype_from_onnx_code(code);
     if (!t) c.fail(std::string(name) + " = " + std::to_string(code) + " is no ONNX element type");
     return *t;
 }

@@ -344,7 +344,7 @@ void cast_to(infer_context<Traits>& c, dtype to) {
 }
 template <class Traits>
 void cast(infer_context<Traits>& c) {
-    if (auto t = tensor_detail::dtype_from_onnx_code(c.attr_or("to", std::int64_t{0}))) cast_to(c, *t);
+    if (auto t = gearc::dtype_from_onnx_code(c.attr_or("to", std::int64_t{0}))) cast_to(c, *t);
 }
 template <class Traits>
 void cast_like(infer_context<Traits>& c) {
