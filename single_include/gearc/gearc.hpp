@@ -7080,16 +7080,17 @@ inline value_type merge_types(const value_type& declared, value_type inferred, c
     if (!inferred.is_tensor()) return declared.type_kind == value_type::kind::unknown ? inferred : declared;
     if (inferred.elem == dtype::undefined) inferred.elem = declared.elem;
     if (!declared.has_shape()) return inferred;
-    shape d = bind_shape(*declared.dims, b);
+    const shape& d = *declared.dims;
     if (!inferred.dims) {
-        inferred.dims = std::move(d);
+        inferred.dims = bind_shape(d, b);
         return inferred;
     }
     if (inferred.dims->rank() != d.rank()) return inferred;
     for (std::size_t i = 0; i < d.rank(); ++i) {
         dim& x = (*inferred.dims)[i];
-        if (x.is_static()) continue;
-        if (d[i].is_static() || (x.is_unknown() && !d[i].is_unknown())) x = d[i];
+        if (x.is_static()) continue;  // the common case per gear: nothing to bind (binding parses expressions)
+        dim di = bind_dim(d[i], b);
+        if (di.is_static() || (x.is_unknown() && !di.is_unknown())) x = std::move(di);
     }
     return inferred;
 }
@@ -10863,7 +10864,11 @@ struct compile_options {
     std::size_t threads = 0;                              ///< gears compiled in parallel; 0 = all cores
     passes::memory_options memory;                        ///< arena alignment, in-place reuse
     bool verify = true;                                   ///< run the IR verifier after each phase
-    std::size_t max_fold_bytes = std::size_t(64) << 20;   ///< constant folding leaves larger results unfolded
+    std::size_t max_fold_bytes = std::size_t(64) << 20;   ///< constant folding (once, on the generic graph) leaves larger results unfolded
+    /// Per gear, only results up to this size are folded: shape arithmetic is tiny, while data a gear could
+    /// fold (zeros of [2,N,64] for an LSTM state, a positional-embedding lookup) would be one more copy per
+    /// gear; it stays a static computation instead, so 100 gears do not hold 100 copies.
+    std::size_t gear_max_fold_bytes = 4096;
     /// Called after each gear is compiled (from the compiling thread, serialised): (gears done, total).
     std::function<void(std::size_t, std::size_t)> progress;
 };
@@ -11037,14 +11042,13 @@ basic_compiled_model<Traits> compile_generic(std::shared_ptr<const basic_graph<T
         ctx.bindings = gr.bindings;
         ctx.specialising = true;
         ctx.disabled_fusions = options.disabled_fusions;
-        ctx.max_fold_bytes = options.max_fold_bytes;
+        ctx.max_fold_bytes = options.gear_max_fold_bytes;
         GearPipeline{}.run(*g, ctx);
         // whatever the pipeline did, shapes must be inferred and shape arithmetic folded before planning
-        passes::infer_shapes{}.run(*g, ctx);
         fixed_point<pipeline<passes::fold_constants, passes::eliminate_dead_code, passes::infer_shapes>, 8>{}.run(*g, ctx);
         if (options.verify) verify_or_throw(*g);
         plan.bounded_dynamic = !gr.is_static();
-        if (!plan.bounded_dynamic) check_static(*g, gr, options.max_fold_bytes);
+        if (!plan.bounded_dynamic) check_static(*g, gr, options.gear_max_fold_bytes);
         try {
             plan.memory = passes::plan_memory(*g, options.memory);
         } catch (const compile_error& e) {

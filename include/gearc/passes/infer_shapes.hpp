@@ -88,16 +88,17 @@ inline value_type merge_types(const value_type& declared, value_type inferred, c
     if (!inferred.is_tensor()) return declared.type_kind == value_type::kind::unknown ? inferred : declared;
     if (inferred.elem == dtype::undefined) inferred.elem = declared.elem;
     if (!declared.has_shape()) return inferred;
-    shape d = bind_shape(*declared.dims, b);
+    const shape& d = *declared.dims;
     if (!inferred.dims) {
-        inferred.dims = std::move(d);
+        inferred.dims = bind_shape(d, b);
         return inferred;
     }
     if (inferred.dims->rank() != d.rank()) return inferred;
     for (std::size_t i = 0; i < d.rank(); ++i) {
         dim& x = (*inferred.dims)[i];
-        if (x.is_static()) continue;
-        if (d[i].is_static() || (x.is_unknown() && !d[i].is_unknown())) x = d[i];
+        if (x.is_static()) continue;  // the common case per gear: nothing to bind (binding parses expressions)
+        dim di = bind_dim(d[i], b);
+        if (di.is_static() || (x.is_unknown() && !di.is_unknown())) x = std::move(di);
     }
     return inferred;
 }
