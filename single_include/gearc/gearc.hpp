@@ -10855,7 +10855,7 @@ using default_pipeline = pipeline<passes::infer_shapes, passes::remove_identity,
 /// The passes compile() runs per gear, once the gear's shapes are on the inputs: everything that the
 /// static shapes enable (shape arithmetic folds away; fusions whose conditions depend on shapes).
 using default_gear_pipeline =
-    pipeline<passes::infer_shapes, fixed_point<pipeline<passes::fold_constants, passes::eliminate_dead_code>, 8>,
+    pipeline<passes::infer_shapes, passes::fold_constants, passes::eliminate_dead_code,  // one sweep folds whole chains
              passes::eliminate_common_subexpressions, passes::cancel_transposes, passes::fuse_layer_norm, passes::fuse_gelu,
              passes::fuse_matmul_add, passes::fuse_bias_activation, passes::eliminate_dead_code>;
 
