@@ -109,26 +109,51 @@ template <class Traits>
     return clamp_nonnegative(out);
 }
 
+/// What Conv and ConvTranspose share: dtype, group, X and W checked against each other, and the
+/// spatial attributes. `w_layout` names W's dims for messages. nullopt: both ranks unknown (output set).
+struct conv_geometry {
+    dtype t;
+    std::int64_t group;
+    const shape* x;
+    const shape* w;
+    std::size_t n;  ///< spatial dims
+    std::vector<dim> kernel;
+    std::vector<std::int64_t> strides, dilations, pads;
+    auto_pad mode;
+};
+template <class Traits>
+std::optional<conv_geometry> conv_geometry_of(infer_context<Traits>& c, std::string_view w_layout) {
+    support::expect_inputs(c, 2, 3);
+    support::same_dtype(c, 0, 1);
+    conv_geometry g{};
+    g.t = c.input_dtype(0);
+    g.group = c.template attr_or<std::int64_t>("group", 1);
+    if (g.group < 1) c.fail("group must be positive, got " + std::to_string(g.group));
+    g.x = c.input_shape(0);
+    g.w = c.input_shape(1);
+    if (!g.x && !g.w) {
+        c.set_output_unknown_rank(0, g.t);
+        return std::nullopt;
+    }
+    if (g.x && g.x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + g.x->to_string());
+    if (g.w && g.w->rank() < 3) c.fail("W must have rank >= 3 (" + std::string(w_layout) + "), got " + g.w->to_string());
+    if (g.x && g.w && g.w->rank() != g.x->rank())
+        c.fail("W " + g.w->to_string() + " must have the rank of X " + g.x->to_string());
+    g.n = (g.x ? g.x->rank() : g.w->rank()) - 2;
+    g.kernel = kernel_dims(c, g.w, g.n);
+    g.strides = spatial_ints(c, "strides", g.n, 1, 1);
+    g.dilations = spatial_ints(c, "dilations", g.n, 1, 1);
+    g.pads = pads_of(c, g.n);
+    g.mode = auto_pad_of(c);
+    return g;
+}
+
 /// Conv: X [N, C, D1..Dn], W [M, C/group, k1..kn], optional B [M] -> [N, M, out1..outn].
 template <class Traits>
 void conv(infer_context<Traits>& c) {
-    support::expect_inputs(c, 2, 3);
-    support::same_dtype(c, 0, 1);
-    const dtype t = c.input_dtype(0);
-    const std::int64_t group = c.template attr_or<std::int64_t>("group", 1);
-    if (group < 1) c.fail("group must be positive, got " + std::to_string(group));
-    const shape* x = c.input_shape(0);
-    const shape* w = c.input_shape(1);
-    if (!x && !w) return c.set_output_unknown_rank(0, t);
-    if (x && x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + x->to_string());
-    if (w && w->rank() < 3) c.fail("W must have rank >= 3 ([M, C/group, k1, ...]), got " + w->to_string());
-    if (x && w && w->rank() != x->rank()) c.fail("W " + w->to_string() + " must have the rank of X " + x->to_string());
-    const std::size_t n = (x ? x->rank() : w->rank()) - 2;
-    const auto kernel = kernel_dims(c, w, n);
-    const auto strides = spatial_ints(c, "strides", n, 1, 1);
-    const auto dilations = spatial_ints(c, "dilations", n, 1, 1);
-    const auto pads = pads_of(c, n);
-    const auto mode = auto_pad_of(c);
+    const auto geo = conv_geometry_of(c, "[M, C/group, k1, ...]");
+    if (!geo) return;
+    const auto& [t, group, x, w, n, kernel, strides, dilations, pads, mode] = *geo;
     const dim m = w ? (*w)[0] : dim::unknown();
     if (x && w) {
         const dim& ch = (*x)[1];
@@ -152,24 +177,10 @@ void conv(infer_context<Traits>& c) {
 /// ConvTranspose: X [N, C, D1..Dn], W [C, M/group, k1..kn] -> [N, M, out1..outn].
 template <class Traits>
 void conv_transpose(infer_context<Traits>& c) {
-    support::expect_inputs(c, 2, 3);
-    support::same_dtype(c, 0, 1);
-    const dtype t = c.input_dtype(0);
-    const std::int64_t group = c.template attr_or<std::int64_t>("group", 1);
-    if (group < 1) c.fail("group must be positive, got " + std::to_string(group));
-    const shape* x = c.input_shape(0);
-    const shape* w = c.input_shape(1);
-    if (!x && !w) return c.set_output_unknown_rank(0, t);
-    if (x && x->rank() < 3) c.fail("X must have rank >= 3 ([N, C, D1, ...]), got " + x->to_string());
-    if (w && w->rank() < 3) c.fail("W must have rank >= 3 ([C, M/group, k1, ...]), got " + w->to_string());
-    if (x && w && w->rank() != x->rank()) c.fail("W " + w->to_string() + " must have the rank of X " + x->to_string());
-    const std::size_t n = (x ? x->rank() : w->rank()) - 2;
-    const auto kernel = kernel_dims(c, w, n);
-    const auto strides = spatial_ints(c, "strides", n, 1, 1);
-    const auto dilations = spatial_ints(c, "dilations", n, 1, 1);
+    const auto geo = conv_geometry_of(c, "[C, M/group, k1, ...]");
+    if (!geo) return;
+    const auto& [t, group, x, w, n, kernel, strides, dilations, pads, mode] = *geo;
     const auto out_pad = spatial_ints(c, "output_padding", n, 0, 0);
-    const auto pads = pads_of(c, n);
-    const auto mode = auto_pad_of(c);
     for (std::size_t i = 0; i < n; ++i)
         if (out_pad[i] >= strides[i] && out_pad[i] >= dilations[i])
             c.fail("output_padding " + std::to_string(out_pad[i]) + " must be smaller than the stride " + std::to_string(strides[i]) +
