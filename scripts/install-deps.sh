@@ -10,6 +10,8 @@ packages=(
   doctest-dev                                 # unit tests
   libcli11-dev nlohmann-json3-dev             # gearc::gearc (fusion switch files), the tool and examples
   python3-onnx python3-numpy                  # ONNX's conformance cases, onnx.checker in tests
+  python3-pil                                 # images of every format for the gear-scaling tests and demo
+  libyaml-cpp-dev                             # the gearc tool reads MindOCR's scaling.yaml
   python3-torch python3-torchvision           # real architectures exported for the compile tests
 )
 

@@ -47,6 +47,12 @@ inline constexpr std::string_view shape_inference = "GC4002";        // a node's
 inline constexpr std::string_view fusion_switch = "GC4003";          // a fusion switch file that is malformed or names unknown fusions
 inline constexpr std::string_view not_static = "GC4004";             // a gear graph still has a dynamic shape or shape arithmetic
 inline constexpr std::string_view constant_folding = "GC4005";       // evaluating a constant subgraph failed
+// datasets (gear scaling)
+inline constexpr std::string_view dataset_io = "GC5001";             // cannot read a dataset file or folder
+inline constexpr std::string_view image_header = "GC5002";           // an image whose header cannot be read
+inline constexpr std::string_view unknown_image_format = "GC5003";   // a file that is not a PNG, JPEG, BMP, GIF or WebP image
+inline constexpr std::string_view dataset_empty = "GC5004";          // a dataset without a single usable sample
+inline constexpr std::string_view annotation_syntax = "GC5005";      // a line of an annotation file that cannot be read
 }  // namespace errc
 
 /// Base of every exception gearc throws. `what()` is "CODE: message"; `solution()` says how to fix it.
@@ -98,6 +104,12 @@ public:
 
 /// An IR invariant was broken, or an IR call would break one.
 class graph_error : public error {
+public:
+    using error::error;
+};
+
+/// A dataset file or folder could not be read, or holds an image whose header is broken or of an unknown format.
+class dataset_error : public error {
 public:
     using error::error;
 };

@@ -1,4 +1,4 @@
-// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes and compile() (everything but the ONNX front end).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile() and gear scaling (everything but the ONNX front end).
 #pragma once
 
 #include <gearc/detail/abi_macros.hpp>
@@ -24,3 +24,11 @@
 #include <gearc/passes/fusion_switch.hpp>
 #include <gearc/passes/registry.hpp>
 #include <gearc/compile.hpp>
+#include <gearc/passes/estimate_flops.hpp>
+#include <gearc/scaling/image_size.hpp>
+#include <gearc/scaling/dataset.hpp>
+#include <gearc/scaling/scaling_config.hpp>
+#include <gearc/scaling/heuristics.hpp>
+#include <gearc/scaling/optimal.hpp>
+#include <gearc/scaling/scale.hpp>
+#include <gearc/scaling/flops_cost.hpp>

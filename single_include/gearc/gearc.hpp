@@ -3,7 +3,7 @@
 #pragma once
 #define GEARC_SINGLE_HEADER 1
 // ---- begin gearc/gearc.hpp ----
-// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes and compile() (everything but the ONNX front end).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile() and gear scaling (everything but the ONNX front end).
 
 // ---- begin gearc/detail/abi_macros.hpp ----
 // The version numbers and the macros that open and close gearc's versioned namespace.
@@ -112,6 +112,12 @@ inline constexpr std::string_view shape_inference = "GC4002";        // a node's
 inline constexpr std::string_view fusion_switch = "GC4003";          // a fusion switch file that is malformed or names unknown fusions
 inline constexpr std::string_view not_static = "GC4004";             // a gear graph still has a dynamic shape or shape arithmetic
 inline constexpr std::string_view constant_folding = "GC4005";       // evaluating a constant subgraph failed
+// datasets (gear scaling)
+inline constexpr std::string_view dataset_io = "GC5001";             // cannot read a dataset file or folder
+inline constexpr std::string_view image_header = "GC5002";           // an image whose header cannot be read
+inline constexpr std::string_view unknown_image_format = "GC5003";   // a file that is not a PNG, JPEG, BMP, GIF or WebP image
+inline constexpr std::string_view dataset_empty = "GC5004";          // a dataset without a single usable sample
+inline constexpr std::string_view annotation_syntax = "GC5005";      // a line of an annotation file that cannot be read
 }  // namespace errc
 
 /// Base of every exception gearc throws. `what()` is "CODE: message"; `solution()` says how to fix it.
@@ -163,6 +169,12 @@ public:
 
 /// An IR invariant was broken, or an IR call would break one.
 class graph_error : public error {
+public:
+    using error::error;
+};
+
+/// A dataset file or folder could not be read, or holds an image whose header is broken or of an unknown format.
+class dataset_error : public error {
 public:
     using error::error;
 };
@@ -11169,4 +11181,2914 @@ basic_compiled_model<Traits> compile(const basic_graph<Traits>& g, const gear_se
 
 GEARC_END_NAMESPACE
 // ---- end gearc/compile.hpp ----
+// ---- begin gearc/passes/estimate_flops.hpp ----
+// estimate_flops(): how much arithmetic a static (gear) graph does, in total and by operator.
+
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace passes {
+
+/// What estimate_flops found. Counts are doubles: exact integers while below 2^53.
+struct flops_estimate {
+    double total = 0;                                  ///< FLOPs of the whole graph
+    std::map<std::string, double, std::less<>> by_op;  ///< per op type (every op type of the graph, 0 included)
+    std::size_t nodes = 0;                             ///< nodes visited
+    std::vector<std::string> unknown_ops;              ///< op types counted as 0 for want of a formula (distinct, sorted)
+};
+
+namespace detail::flops {
+
+/// What a formula sees of one node: attributes, and the static sizes of the values it asks for. Asking for
+/// a value whose shape is not static is GC4004 naming the node, so only the shapes a formula needs must be
+/// static (data movement needs none).
+template <class Traits>
+class op_view {
+public:
+    using value_t = basic_value<Traits>;
+    using string_type = typename Traits::string_type;
+    using ints_type = typename Traits::template vector_type<std::int64_t>;
+
+    explicit op_view(const basic_node<Traits>& n) : n_(n) {}
+
+    [[nodiscard]] const basic_node<Traits>& node() const noexcept { return n_; }
+    /// Whether optional input i is given (present and not the empty name).
+    [[nodiscard]] bool has_input(std::size_t i) const noexcept { return given(n_.input(i)); }
+    [[nodiscard]] std::size_t given_inputs() const noexcept {
+        std::size_t k = 0;
+        for (auto* v : n_.inputs()) k += given(v) ? 1 : 0;
+        return k;
+    }
+    [[nodiscard]] std::vector<std::int64_t> input(std::size_t i) const { return sizes(n_.input(i), "input", i); }
+    [[nodiscard]] std::vector<std::int64_t> output(std::size_t i) const { return sizes(n_.output(i), "output", i); }
+    [[nodiscard]] double input_numel(std::size_t i) const { return numel(input(i)); }
+    [[nodiscard]] double output_numel(std::size_t i) const { return numel(output(i)); }
+
+    [[nodiscard]] std::int64_t int_or(std::string_view name, std::int64_t fallback) const {
+        return n_.template attr_or<std::int64_t>(name, fallback);
+    }
+    [[nodiscard]] std::string string_or(std::string_view name, std::string_view fallback) const {
+        return std::string(n_.template attr_or<string_type>(name, string_type(fallback)));
+    }
+    [[nodiscard]] std::vector<std::int64_t> ints_or(std::string_view name) const {
+        const auto v = n_.template attr_or<ints_type>(name, ints_type{});
+        return std::vector<std::int64_t>(v.begin(), v.end());
+    }
+
+    /// The product of sizes[from, to) as a double (no int64 overflow on large graphs).
+    [[nodiscard]] static double product(const std::vector<std::int64_t>& sizes, std::size_t from = 0,
+                                        std::size_t to = std::size_t(-1)) {
+        double p = 1;
+        for (std::size_t i = from; i < sizes.size() && i < to; ++i) p *= static_cast<double>(sizes[i]);
+        return p;
+    }
+    [[nodiscard]] static double numel(const std::vector<std::int64_t>& sizes) { return product(sizes); }
+
+private:
+    static bool given(const value_t* v) noexcept { return v && !v->name().empty(); }
+
+    std::vector<std::int64_t> sizes(const value_t* v, const char* role, std::size_t i) const {
+        const std::string which = std::string(role) + " " + std::to_string(i);
+        if (!given(v))
+            throw graph_error(errc::graph_invariant,
+                              "estimate_flops: " + n_.describe() + " has no " + which + ", which its FLOP count needs");
+        const auto& t = v->type();
+        if (!t.has_shape() || !t.dims->is_static())
+            throw compile_error(errc::not_static,
+                                "estimate_flops: " + n_.describe() + " needs the static shape of its " + which + " '" +
+                                    std::string(v->name()) + "', which is " + t.to_string(),
+                                "Estimate the FLOPs of a gear graph (compile() makes one per gear, every shape static), or "
+                                "bind the graph's symbols and run infer_shapes first.");
+        return t.dims->sizes();
+    }
+
+    const basic_node<Traits>& n_;
+};
+
+template <class Traits>
+using formula = double (*)(const op_view<Traits>&);
+
+// ---- formulas -------------------------------------------------------------------------------------
+
+/// Data movement and data generation: no arithmetic.
+template <class Traits>
+double none(const op_view<Traits>&) {
+    return 0;
+}
+
+/// `PerElement` FLOPs for each element of output 0 (elementwise ops, softmax, normalisations).
+template <class Traits, int PerElement>
+double per_output(const op_view<Traits>& v) {
+    return PerElement * v.output_numel(0);
+}
+
+/// One FLOP per element of input 0 (reductions, global pooling, ArgMax, CumSum, NonZero).
+template <class Traits>
+double per_input(const op_view<Traits>& v) {
+    return v.input_numel(0);
+}
+
+/// 1 per output element when a fused node applies an activation (its `activation` attribute).
+template <class Traits>
+double activation_of(const op_view<Traits>& v, double out) {
+    return v.string_or("activation", "").empty() ? 0 : out;
+}
+
+/// Conv and ai.gearc FusedConv: W [M, C/group, k...], Y [N, M, out...]:
+/// 2 * (N*M*prod(out)) * ((C/group)*prod(k)), + 1 per output element for the bias, + 1 for the activation.
+template <class Traits>
+double conv(const op_view<Traits>& v) {
+    const auto w = v.input(1);
+    const double out = v.output_numel(0);
+    return 2 * out * op_view<Traits>::product(w, 1) + (v.has_input(2) ? out : 0) + activation_of(v, out);
+}
+
+/// ConvTranspose: X [N, C, in...], W [C, M/group, k...]: every input element is scattered through
+/// (M/group)*prod(k) weights: 2 * (N*C*prod(in)) * ((M/group)*prod(k)), + 1 per output element for the bias.
+template <class Traits>
+double conv_transpose(const op_view<Traits>& v) {
+    const auto w = v.input(1);
+    const double bias = v.has_input(2) ? v.output_numel(0) : 0;
+    return 2 * v.input_numel(0) * op_view<Traits>::product(w, 1) + bias;
+}
+
+/// MatMul and ai.gearc FusedMatMul: Y holds batch*M*N elements (batch dims broadcast, 1-D operands
+/// promoted), each a K-long dot product: 2 * numel(Y) * K, + bias and activation per output element.
+template <class Traits>
+double matmul(const op_view<Traits>& v) {
+    const auto a = v.input(0);
+    const double out = v.output_numel(0);
+    const double k = a.empty() ? 0 : static_cast<double>(a.back());
+    return 2 * out * k + (v.has_input(2) ? out : 0) + activation_of(v, out);
+}
+
+/// Gemm and ai.gearc FusedGemm: 2*M*N*K, + M*N for C, + M*N for the activation.
+template <class Traits>
+double gemm(const op_view<Traits>& v) {
+    const auto a = v.input(0);
+    const double out = v.output_numel(0);
+    const bool ta = v.int_or("transA", 0) != 0;
+    const double k = a.size() == 2 ? static_cast<double>(a[ta ? 0 : 1]) : 0;
+    return 2 * out * k + (v.has_input(2) ? out : 0) + activation_of(v, out);
+}
+
+/// MaxPool, AveragePool, LpPool: each output element visits prod(kernel_shape) inputs.
+template <class Traits>
+double pool(const op_view<Traits>& v) {
+    return v.output_numel(0) * op_view<Traits>::product(v.ints_or("kernel_shape"));
+}
+
+/// Sum, Max, Min: (inputs - 1) per output element.
+template <class Traits>
+double variadic(const op_view<Traits>& v) {
+    const std::size_t n = v.given_inputs();
+    return n < 2 ? 0 : static_cast<double>(n - 1) * v.output_numel(0);
+}
+
+/// Mean: (inputs - 1) additions and one scaling per output element (a single input is a copy).
+template <class Traits>
+double mean(const op_view<Traits>& v) {
+    const std::size_t n = v.given_inputs();
+    return n < 2 ? 0 : static_cast<double>(n) * v.output_numel(0);
+}
+
+/// LayerNormalization: mean, x - mean, square, variance, normalise (5), scale (1), bias (1 when given).
+template <class Traits>
+double layer_norm(const op_view<Traits>& v) {
+    return (v.has_input(2) ? 7 : 6) * v.output_numel(0);
+}
+
+/// Gelu: 5 per element, what x*0.5*(1+erf(x/sqrt(2))) costs as separate ops (so fusing it changes
+/// nothing); 8 for approximate="tanh".
+template <class Traits>
+double gelu(const op_view<Traits>& v) {
+    return (v.string_or("approximate", "none") == "tanh" ? 8 : 5) * v.output_numel(0);
+}
+
+/// Resize, Upsample: per output element, nearest 1, (bi/tri)linear 2^k, cubic 4^k, k the number of
+/// axes whose size changes.
+template <class Traits>
+double resize(const op_view<Traits>& v) {
+    const auto x = v.input(0), y = v.output(0);
+    int k = 0;
+    for (std::size_t i = 0; i < x.size() && i < y.size(); ++i) k += x[i] != y[i] ? 1 : 0;
+    const std::string mode = v.string_or("mode", "nearest");
+    const double base = mode == "linear" || mode == "bilinear" ? 2 : mode == "cubic" ? 4 : 1;
+    return op_view<Traits>::numel(y) * std::pow(base, k);
+}
+
+/// RNN (1 gate), GRU (3), LSTM (4). Per direction, time step, batch row and hidden unit: the gate GEMMs,
+/// Gates * 2 * (input + hidden) (W*x and R*h as one multiply-add each), plus the elementwise work:
+/// RNN 1 activation (+2 bias adds); GRU 3 activations, the reset product, h = (1-z)*n + z*h: 8 (+6 bias);
+/// LSTM 5 activations, c = f*c + i*g, h = o*tanh(c): 9 (+8 bias, +6 peepholes). sequence_lens is ignored
+/// (every sequence counted at full length).
+template <class Traits, int Gates>
+double recurrent(const op_view<Traits>& v) {
+    const auto x = v.input(0);
+    if (x.size() != 3) return 0;
+    const bool batch_first = v.int_or("layout", 0) == 1;
+    const double seq = static_cast<double>(x[batch_first ? 1 : 0]);
+    const double batch = static_cast<double>(x[batch_first ? 0 : 1]);
+    const double input_size = static_cast<double>(x[2]);
+    double hidden = static_cast<double>(v.int_or("hidden_size", 0));
+    if (hidden <= 0) {
+        const auto r = v.input(2);  // [dirs, Gates*hidden, hidden]
+        hidden = r.size() == 3 ? static_cast<double>(r[2]) : 0;
+    }
+    const double dirs = v.string_or("direction", "forward") == "bidirectional" ? 2 : 1;
+    const bool bias = v.has_input(3);
+    double elementwise = 0;
+    if constexpr (Gates == 1) elementwise = 1 + (bias ? 2 : 0);
+    else if constexpr (Gates == 3) elementwise = 8 + (bias ? 6 : 0);
+    else elementwise = 9 + (bias ? 8 : 0) + (v.has_input(7) ? 6 : 0);
+    const double per_unit = Gates * 2 * (input_size + hidden) + elementwise;
+    return dirs * seq * batch * hidden * per_unit;
+}
+
+/// Einsum, evaluated as one loop nest over every label: per point, (operands - 1) multiplications and,
+/// when a label (or a "..." dim) is summed away, one addition. Two operands "ij,jk->ik": 2*I*J*K; one
+/// operand: 0 for a transpose, its elements for a reduction.
+template <class Traits>
+double einsum(const op_view<Traits>& v) {
+    std::string eq;
+    for (char ch : v.string_or("equation", "")) {
+        if (ch != ' ' && ch != '\t') eq += ch;
+    }
+    const auto arrow = eq.find("->");
+    const std::string lhs = arrow == std::string::npos ? eq : eq.substr(0, arrow);
+    std::vector<std::string> terms(1);
+    for (char ch : lhs) {
+        if (ch == ',') terms.emplace_back();
+        else terms.back() += ch;
+    }
+    std::map<char, std::int64_t> label_size;
+    std::map<char, int> label_count;
+    std::vector<std::int64_t> ellipsis;  // the broadcast "..." dims, right-aligned
+    bool any_ellipsis = false;
+    for (std::size_t i = 0; i < terms.size() && i < v.node().num_inputs(); ++i) {
+        const auto s = v.input(i);
+        const auto dots = terms[i].find("...");
+        std::string labels = terms[i];
+        if (dots != std::string::npos) labels.erase(dots, 3);
+        const std::size_t ell_rank = s.size() > labels.size() ? s.size() - labels.size() : 0;
+        for (std::size_t k = 0; k < labels.size(); ++k) {
+            const std::size_t at = dots != std::string::npos && k >= dots ? k + ell_rank : k;
+            if (at >= s.size()) break;
+            auto& size = label_size[labels[k]];
+            size = std::max(size, s[at]);
+            ++label_count[labels[k]];
+        }
+        if (dots != std::string::npos) {
+            any_ellipsis = true;
+            if (ellipsis.size() < ell_rank) ellipsis.insert(ellipsis.begin(), ell_rank - ellipsis.size(), 1);
+            for (std::size_t k = 0; k < ell_rank; ++k) {
+                auto& e = ellipsis[ellipsis.size() - ell_rank + k];
+                e = std::max(e, s[dots + k]);
+            }
+        }
+    }
+    std::string out;
+    bool ellipsis_kept = any_ellipsis;
+    if (arrow != std::string::npos) {
+        out = eq.substr(arrow + 2);
+        ellipsis_kept = any_ellipsis && out.find("...") != std::string::npos;
+    } else {
+        for (const auto& [label, count] : label_count)
+            if (count == 1) out += label;
+    }
+    double points = op_view<Traits>::product(ellipsis);
+    bool summed = !ellipsis_kept && points > 1;
+    for (const auto& [label, size] : label_size) {
+        points *= static_cast<double>(size);
+        if (out.find(label) == std::string::npos) summed = true;
+    }
+    const double operands = static_cast<double>(terms.size());
+    return points * (operands - 1 + (summed ? 1 : 0));
+}
+
+/// TopK: a heap of K per row, ceil(log2 K) comparisons per input element (at least 1).
+template <class Traits>
+double topk(const op_view<Traits>& v) {
+    const auto x = v.input(0), y = v.output(0);
+    const auto axis = v.int_or("axis", -1);
+    const auto rank = static_cast<std::int64_t>(y.size());
+    const std::int64_t at = axis < 0 ? axis + rank : axis;
+    const double k = at >= 0 && at < rank ? static_cast<double>(y[static_cast<std::size_t>(at)]) : 1;
+    return op_view<Traits>::numel(x) * std::max(1.0, std::ceil(std::log2(std::max(k, 1.0))));
+}
+
+/// NonMaxSuppression: boxes [B, S, 4], scores [B, C, S]; per batch and class, sorting S scores
+/// (S*ceil(log2 S)) and, as an upper bound, an IoU test of about 10 FLOPs for every pair of boxes.
+template <class Traits>
+double non_max_suppression(const op_view<Traits>& v) {
+    const auto scores = v.input(1);
+    if (scores.size() != 3) return 0;
+    const double b = static_cast<double>(scores[0]), c = static_cast<double>(scores[1]), s = static_cast<double>(scores[2]);
+    const double sort = s > 1 ? s * std::ceil(std::log2(s)) : 0;
+    return b * c * (sort + 10 * s * (s - 1) / 2);
+}
+
+/// ScatterElements, ScatterND: 1 per update when they combine (reduction add/mul/max/min), else a copy.
+template <class Traits>
+double scatter(const op_view<Traits>& v) {
+    return v.string_or("reduction", "none") == "none" ? 0 : v.input_numel(2);
+}
+
+/// The formula of every operator gearc compiles, keyed like the shape rules: "Op" for ai.onnx,
+/// "domain:Op" otherwise.
+template <class Traits>
+[[nodiscard]] const std::unordered_map<std::string, formula<Traits>>& formulas() {
+    static const std::unordered_map<std::string, formula<Traits>> table = [] {
+        std::unordered_map<std::string, formula<Traits>> t;
+        // one FLOP per output element: activations, arithmetic, comparisons, logic, selection
+        for (const char* op : {"Relu", "LeakyRelu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Elu", "Selu", "Celu",
+                               "Softplus", "Softsign", "Sqrt", "Reciprocal", "Exp", "Log", "Neg", "Abs", "Floor", "Ceil", "Round",
+                               "Sign", "Sin", "Cos", "Not", "ThresholdedRelu", "Mish", "IsNaN", "IsInf", "Clip", "PRelu", "Add",
+                               "Sub", "Mul", "Div", "Mod", "BitShift", "Pow", "And", "Or", "Xor", "Equal", "Less", "Greater",
+                               "LessOrEqual", "GreaterOrEqual", "Where", "Hardmax"})
+            t[op] = &per_output<Traits, 1>;
+        for (const char* op : {"Sum", "Max", "Min"}) t[op] = &variadic<Traits>;
+        t["Mean"] = &mean<Traits>;
+        t["Gelu"] = t["ai.gearc:Gelu"] = &gelu<Traits>;
+        // softmax family: max, subtract, exp, sum, divide (LogSoftmax: log and subtract instead of divide)
+        t["Softmax"] = t["LogSoftmax"] = &per_output<Traits, 5>;
+        t["LpNormalization"] = &per_output<Traits, 3>;  // |x| or x^2, sum, divide
+        // inference BatchNormalization: (x - mean) / sqrt(var + eps) * scale + B, the per-channel sqrt aside
+        t["BatchNormalization"] = &per_output<Traits, 4>;
+        t["InstanceNormalization"] = &per_output<Traits, 7>;  // statistics (5), scale, bias
+        t["LayerNormalization"] = t["ai.gearc:LayerNormalization"] = &layer_norm<Traits>;
+        t["Conv"] = t["ai.gearc:FusedConv"] = &conv<Traits>;
+        t["ConvTranspose"] = &conv_transpose<Traits>;
+        t["MatMul"] = t["ai.gearc:FusedMatMul"] = &matmul<Traits>;
+        t["Gemm"] = t["ai.gearc:FusedGemm"] = &gemm<Traits>;
+        for (const char* op : {"MaxPool", "AveragePool", "LpPool"}) t[op] = &pool<Traits>;
+        for (const char* op : {"GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd",
+                               "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin",
+                               "CumSum", "NonZero"})
+            t[op] = &per_input<Traits>;
+        t["Resize"] = t["Upsample"] = &resize<Traits>;
+        t["RNN"] = &recurrent<Traits, 1>;
+        t["GRU"] = &recurrent<Traits, 3>;
+        t["LSTM"] = &recurrent<Traits, 4>;
+        t["Einsum"] = &einsum<Traits>;
+        t["TopK"] = &topk<Traits>;
+        t["NonMaxSuppression"] = &non_max_suppression<Traits>;
+        t["ScatterElements"] = t["ScatterND"] = &scatter<Traits>;
+        // data movement, shapes, casts, constants and generated data: deliberately 0
+        for (const char* op : {"Identity", "Dropout", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Split",
+                               "Slice", "Gather", "GatherElements", "GatherND", "Scatter", "Pad", "Expand", "Tile", "DepthToSpace",
+                               "SpaceToDepth", "Shape", "Size", "Cast", "CastLike", "Constant", "ConstantOfShape", "Range",
+                               "OneHot", "Trilu", "ReverseSequence", "EyeLike", "Compress"})
+            t[op] = &none<Traits>;
+        return t;
+    }();
+    return table;
+}
+
+[[nodiscard]] inline bool is_onnx_domain(std::string_view d) noexcept { return d.empty() || d == "ai.onnx"; }
+
+/// The formula table's key: "Op" for ai.onnx, "domain:Op" otherwise.
+[[nodiscard]] inline std::string formula_key(std::string_view domain, std::string_view op) {
+    return is_onnx_domain(domain) ? std::string(op) : std::string(domain) + ":" + std::string(op);
+}
+
+}  // namespace detail::flops
+
+/// Whether estimate_flops has a formula (possibly a deliberate 0) for the operator.
+template <class Traits = default_ir_traits>
+[[nodiscard]] bool has_flops_formula(std::string_view domain, std::string_view op) {
+    return detail::flops::formulas<Traits>().count(detail::flops::formula_key(domain, op)) != 0;
+}
+
+/// Estimates the arithmetic of a static graph, such as one gear of compile(). Conventions:
+/// - A multiply-add is 2 FLOPs; every other arithmetic operation, comparison or transcendental function 1.
+/// - Conv, FusedConv: 2 * N * Cout * prod(out spatial) * (Cin/group) * prod(kernel), + 1 per output element
+///   for the bias and + 1 for a fused activation. ConvTranspose: 2 * N * Cin * prod(in spatial) *
+///   (Cout/group) * prod(kernel), + the bias.
+/// - MatMul, FusedMatMul: 2 * batch * M * N * K (batch dims broadcast), + bias and activation per output
+///   element. Gemm, FusedGemm: 2 * M * N * K, + M * N for C, + M * N for the activation (alpha and beta
+///   are taken as folded into the kernel).
+/// - RNN, GRU, LSTM: per direction and time step the gate GEMMs (1/3/4 gates * 2 * batch * hidden *
+///   (input + hidden)) plus the elementwise work of the cell (see detail::flops::recurrent).
+/// - MaxPool, AveragePool, LpPool: output elements * prod(kernel). GlobalAveragePool, GlobalMaxPool,
+///   Reduce*, ArgMax, ArgMin, CumSum, NonZero: input elements.
+/// - Elementwise ops (unary, binary, Where, Clip, comparisons, logic): output elements; Sum, Max, Min:
+///   output elements * (inputs - 1); Mean: output elements * inputs (the sum and one scaling).
+///   Gelu: 5 per element (8 for approximate="tanh"), what its unfused expansion costs.
+/// - Softmax, LogSoftmax: 5 per element; LpNormalization 3; Hardmax 1; BatchNormalization (inference) 4;
+///   InstanceNormalization 7; LayerNormalization 7 (6 without a bias).
+/// - Resize, Upsample: output elements * 1 (nearest), 2^k (linear), 4^k (cubic), k = axes whose size changes.
+/// - Einsum: per point of the loop nest over all labels, (operands - 1) multiplications + 1 addition when
+///   something is summed. TopK: input elements * ceil(log2 K). NonMaxSuppression: an upper bound (every pair
+///   of boxes tested). ScatterElements/ScatterND with a reduction: 1 per update.
+/// - Data movement and generation (Reshape, Transpose, Concat, Slice, Gather, Split, Squeeze, Unsqueeze,
+///   Flatten, Pad, Expand, Tile, Cast, Identity, Dropout, Shape, Size, Constant, Range, ...): 0.
+/// An operator without a formula (another domain, a control-flow op) counts 0 and is listed in
+/// `unknown_ops`. Op types are named "Op" (ai.onnx, and the ai.gearc ops gearc's fusions make) or "domain:Op"
+/// (any other op). Only the shapes a formula reads must be static: one that is not is GC4004 naming the
+/// node and the value.
+template <class Traits>
+[[nodiscard]] flops_estimate estimate_flops(const basic_graph<Traits>& g) {
+    namespace df = detail::flops;
+    const auto& table = df::formulas<Traits>();
+    flops_estimate out;
+    std::set<std::string, std::less<>> unknown;
+    for (const auto& n : g.nodes()) {
+        ++out.nodes;
+        const std::string key = df::formula_key(n.domain(), n.op_type());
+        auto it = table.find(key);
+        if (it == table.end()) {
+            out.by_op.try_emplace(key, 0.0);
+            unknown.insert(key);
+            continue;
+        }
+        // gearc's own ops go by their op type: FusedConv and the like, and LayerNormalization and Gelu, which
+        // compute what ai.onnx's ops of those names do
+        auto& slot = out.by_op[n.domain() == "ai.gearc" ? std::string(n.op_type()) : key];
+        const double f = it->second(df::op_view<Traits>(n));
+        slot += f;
+        out.total += f;
+    }
+    out.unknown_ops.assign(unknown.begin(), unknown.end());
+    return out;
+}
+
+}  // namespace passes
+
+GEARC_END_NAMESPACE
+// ---- end gearc/passes/estimate_flops.hpp ----
+// ---- begin gearc/scaling/image_size.hpp ----
+// An image's width and height read from its file header without decoding pixels: PNG, JPEG, BMP, GIF and WebP.
+
+
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+GEARC_BEGIN_NAMESPACE
+namespace scaling {
+
+/// The image file formats whose size gearc reads from the header.
+enum class image_format { png, jpeg, bmp, gif, webp };
+
+/// The format's usual name: "PNG", "JPEG", "BMP", "GIF" or "WebP".
+[[nodiscard]] constexpr std::string_view to_string(image_format f) noexcept {
+    switch (f) {
+        case image_format::png: return "PNG";
+        case image_format::jpeg: return "JPEG";
+        case image_format::bmp: return "BMP";
+        case image_format::gif: return "GIF";
+        case image_format::webp: return "WebP";
+    }
+    return "unknown";
+}
+
+/// An image's stored width and height in pixels, and its format. JPEG sizes are those of the frame
+/// header, before any EXIF orientation; a top-down BMP reports its height as positive.
+struct image_size {
+    std::int64_t width = 0;
+    std::int64_t height = 0;
+    image_format format = image_format::png;
+
+    friend bool operator==(const image_size&, const image_size&) = default;
+};
+
+namespace detail::image_probe {
+
+/// How many leading bytes the file overload reads first: more than any fixed header here needs (at most 30).
+inline constexpr std::size_t head_size = 64;
+/// The block the file overload reads a JPEG in, one block per segment it looks at.
+inline constexpr std::size_t block_size = 4096;
+
+inline constexpr std::string_view known_formats = "PNG, JPEG, BMP, GIF or WebP";
+inline constexpr std::string_view fix_broken =
+    "Re-encode the file (open it and save it again with an image tool) or remove it from the dataset folder.";
+inline constexpr std::string_view fix_truncated =
+    "The file is cut short (an interrupted copy or download?): copy it again, re-encode it, or remove it from the dataset folder.";
+
+[[nodiscard]] inline std::uint32_t u8(std::span<const std::byte> b, std::size_t i) {
+    return std::to_integer<std::uint32_t>(b[i]);
+}
+[[nodiscard]] inline std::uint32_t be16(std::span<const std::byte> b, std::size_t i) { return u8(b, i) << 8 | u8(b, i + 1); }
+[[nodiscard]] inline std::uint32_t be32(std::span<const std::byte> b, std::size_t i) { return be16(b, i) << 16 | be16(b, i + 2); }
+[[nodiscard]] inline std::uint32_t le16(std::span<const std::byte> b, std::size_t i) { return u8(b, i) | u8(b, i + 1) << 8; }
+[[nodiscard]] inline std::uint32_t le24(std::span<const std::byte> b, std::size_t i) { return le16(b, i) | u8(b, i + 2) << 16; }
+[[nodiscard]] inline std::uint32_t le32(std::span<const std::byte> b, std::size_t i) { return le16(b, i) | le16(b, i + 2) << 16; }
+
+/// Whether `b` holds `text` at `at`.
+[[nodiscard]] inline bool has(std::span<const std::byte> b, std::size_t at, std::string_view text) {
+    if (b.size() < at || b.size() - at < text.size()) return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+        if (u8(b, at + i) != static_cast<unsigned char>(text[i])) return false;
+    return true;
+}
+
+/// "0xC4" (`digits` hex digits).
+[[nodiscard]] inline std::string hex(std::uint32_t v, int digits = 2) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%0*X", digits, static_cast<unsigned>(v));
+    return buf;
+}
+
+/// A chunk tag as text, 'VP8 ' or 'AL\x01H': bytes outside printable ASCII written as \xNN.
+[[nodiscard]] inline std::string fourcc(std::span<const std::byte> b, std::size_t at) {
+    std::string out = "'";
+    for (std::size_t i = at; i < at + 4; ++i) {
+        const std::uint32_t c = u8(b, i);
+        if (c >= 0x20 && c < 0x7F && c != '\'' && c != '\\') {
+            out += static_cast<char>(c);
+        } else {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned>(c));
+            out += buf;
+        }
+    }
+    return out + "'";
+}
+
+/// The GC5002 error: `name` is a `f` file whose header says `what`.
+[[nodiscard]] inline dataset_error broken(image_format f, std::string_view name, const std::string& what,
+                                          std::string_view fix = fix_broken) {
+    return dataset_error(errc::image_header,
+                         "'" + std::string(name) + "' is not a readable " + std::string(to_string(f)) + ": " + what,
+                         std::string(fix));
+}
+
+/// Throws GC5002 unless `b` holds the `n` bytes the `f` header needs.
+inline void need(std::span<const std::byte> b, std::size_t n, image_format f, std::string_view name) {
+    if (b.size() < n)
+        throw broken(f, name,
+                     "the file ends after " + std::to_string(b.size()) + " bytes, inside the header (which needs " +
+                         std::to_string(n) + ")",
+                     fix_truncated);
+}
+
+/// Throws GC5002 when either dimension is 0; otherwise the size.
+[[nodiscard]] inline image_size sized(std::int64_t w, std::int64_t h, image_format f, std::string_view name) {
+    if (w == 0 || h == 0)
+        throw broken(f, name,
+                     "the header gives a size of " + std::to_string(w) + "x" + std::to_string(h) +
+                         " pixels (width and height must be at least 1)");
+    return {w, h, f};
+}
+
+[[nodiscard]] inline image_size png_size(std::span<const std::byte> b, std::string_view name) {
+    constexpr auto f = image_format::png;
+    need(b, 24, f, name);  // signature, then the IHDR chunk's length, tag, width and height
+    if (!has(b, 12, "IHDR")) throw broken(f, name, "the first chunk is " + fourcc(b, 12) + ", not 'IHDR'");
+    if (be32(b, 8) != 13)
+        throw broken(f, name, "the IHDR chunk has length " + std::to_string(be32(b, 8)) + ", not 13");
+    const std::uint32_t w = be32(b, 16), h = be32(b, 20);
+    if (w > 0x7FFFFFFFu || h > 0x7FFFFFFFu)
+        throw broken(f, name,
+                     "the header gives a size of " + std::to_string(w) + "x" + std::to_string(h) +
+                         " pixels, over PNG's limit of 2^31-1 per side");
+    return sized(w, h, f, name);
+}
+
+[[nodiscard]] inline image_size gif_size(std::span<const std::byte> b, std::string_view name) {
+    need(b, 10, image_format::gif, name);  // "GIF89a", then the logical screen's width and height
+    return sized(le16(b, 6), le16(b, 8), image_format::gif, name);
+}
+
+[[nodiscard]] inline image_size bmp_size(std::span<const std::byte> b, std::string_view name) {
+    constexpr auto f = image_format::bmp;
+    need(b, 18, f, name);  // the 14-byte file header, then the DIB header's size
+    const std::uint32_t dib = le32(b, 14);
+    if (dib == 12) {  // BITMAPCOREHEADER (OS/2 1.x): unsigned 16-bit width and height
+        need(b, 22, f, name);
+        return sized(le16(b, 18), le16(b, 20), f, name);
+    }
+    // BITMAPINFOHEADER (40) and its successors (52, 56, 108, 124), and OS/2 2.x headers (16..64 bytes):
+    // signed 32-bit width and height, where a negative height means the rows are stored top-down.
+    if ((dib >= 16 && dib <= 64) || dib == 108 || dib == 124) {
+        need(b, 26, f, name);
+        const std::int64_t w = static_cast<std::int32_t>(le32(b, 18));
+        const std::int64_t h = static_cast<std::int32_t>(le32(b, 22));
+        if (w < 0) throw broken(f, name, "the header gives a negative width (" + std::to_string(w) + ")");
+        return sized(w, h < 0 ? -h : h, f, name);
+    }
+    throw broken(f, name,
+                 "the DIB header has size " + std::to_string(dib) +
+                     ", which is no known BMP header (12, 16..64, 108 or 124 bytes)");
+}
+
+[[nodiscard]] inline image_size webp_size(std::span<const std::byte> b, std::string_view name) {
+    constexpr auto f = image_format::webp;
+    need(b, 20, f, name);  // "RIFF", file size, "WEBP", then the first chunk's tag and size
+    const std::uint32_t chunk = le32(b, 16);
+    auto too_short = [&](std::uint32_t least) {
+        if (chunk < least)
+            throw broken(f, name,
+                         "the " + fourcc(b, 12) + " chunk has size " + std::to_string(chunk) + ", too short for its header (" +
+                             std::to_string(least) + " bytes)");
+    };
+    if (has(b, 12, "VP8 ")) {  // lossy: a 3-byte frame tag, the start code 9D 01 2A, 14-bit width and height
+        need(b, 30, f, name);
+        too_short(10);
+        if ((u8(b, 20) & 1) != 0) throw broken(f, name, "the VP8 frame is not a key frame");
+        if (u8(b, 23) != 0x9D || u8(b, 24) != 0x01 || u8(b, 25) != 0x2A)
+            throw broken(f, name,
+                         "the VP8 start code is " + hex(u8(b, 23)) + " " + hex(u8(b, 24)) + " " + hex(u8(b, 25)) +
+                             ", not 0x9D 0x01 0x2A");
+        return sized(le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF, f, name);
+    }
+    if (has(b, 12, "VP8L")) {  // lossless: signature 0x2F, then 14-bit width-1 and height-1 and a 3-bit version
+        need(b, 25, f, name);
+        too_short(5);
+        if (u8(b, 20) != 0x2F) throw broken(f, name, "the VP8L signature is " + hex(u8(b, 20)) + ", not 0x2F");
+        const std::uint32_t bits = le32(b, 21);
+        if (bits >> 29 != 0) throw broken(f, name, "the VP8L version is " + std::to_string(bits >> 29) + ", not 0");
+        return sized((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, f, name);
+    }
+    if (has(b, 12, "VP8X")) {  // extended: flags, 3 reserved bytes, 24-bit canvas width-1 and height-1
+        need(b, 30, f, name);
+        too_short(10);
+        const std::int64_t w = std::int64_t{le24(b, 24)} + 1, h = std::int64_t{le24(b, 27)} + 1;
+        if (w * h > std::int64_t{0xFFFFFFFF})
+            throw broken(f, name,
+                         "the canvas is " + std::to_string(w) + "x" + std::to_string(h) +
+                             " pixels, over WebP's limit of 2^32-1 pixels");
+        return sized(w, h, f, name);
+    }
+    throw broken(f, name, "the first chunk is " + fourcc(b, 12) + ", not 'VP8 ', 'VP8L' or 'VP8X'");
+}
+
+/// The size from a header of fixed layout (every format but JPEG), whose first bytes are `b`.
+[[nodiscard]] inline image_size fixed_header_size(image_format f, std::span<const std::byte> b, std::string_view name) {
+    switch (f) {
+        case image_format::png: return png_size(b, name);
+        case image_format::gif: return gif_size(b, name);
+        case image_format::bmp: return bmp_size(b, name);
+        case image_format::webp: return webp_size(b, name);
+        case image_format::jpeg: break;
+    }
+    throw broken(f, name, "no fixed-layout header");  // unreachable: JPEG goes to jpeg_size
+}
+
+/// The bytes of an image in memory, by offset.
+class span_source {
+public:
+    explicit span_source(std::span<const std::byte> bytes) : bytes_(bytes) {}
+    [[nodiscard]] std::uint64_t size() const noexcept { return bytes_.size(); }
+    [[nodiscard]] std::optional<std::uint32_t> at(std::uint64_t i) const {
+        if (i >= bytes_.size()) return std::nullopt;
+        return u8(bytes_, static_cast<std::size_t>(i));
+    }
+
+private:
+    std::span<const std::byte> bytes_;
+};
+
+/// Reads up to `n` bytes of `fd` at `offset` into `out`; fewer only at the end of the file. GC5001 on a read error.
+inline std::size_t read_at(int fd, std::uint64_t offset, std::byte* out, std::size_t n, std::string_view name) {
+    std::size_t got = 0;
+    while (got < n) {
+        const std::uint64_t at = offset + got;
+        if (at > static_cast<std::uint64_t>(INT64_MAX)) break;
+        const ::ssize_t r = ::pread(fd, out + got, n - got, static_cast<::off_t>(at));
+        if (r == 0) break;
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            throw dataset_error(errc::dataset_io, "cannot read '" + std::string(name) + "': " + std::strerror(errno),
+                                "Check that the file is readable and the disk is healthy, or remove it from the dataset folder.");
+        }
+        got += static_cast<std::size_t>(r);
+    }
+    return got;
+}
+
+/// The bytes of an image file, by offset, read a block at a time around the offsets asked for: skipping
+/// a JPEG segment reads nothing of it but the block its next marker lies in.
+class file_source {
+public:
+    /// Reads `fd`, which holds `size` bytes (for messages), named `name`.
+    file_source(int fd, std::uint64_t size, std::string_view name) : fd_(fd), size_(size), name_(name) {}
+    [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+    [[nodiscard]] std::optional<std::uint32_t> at(std::uint64_t i) {
+        if (i < base_ || i - base_ >= len_) {
+            base_ = i;
+            len_ = read_at(fd_, i, buf_.data(), buf_.size(), name_);
+            bytes_read_ += len_;
+            if (len_ == 0) return std::nullopt;
+        }
+        return std::to_integer<std::uint32_t>(buf_[static_cast<std::size_t>(i - base_)]);
+    }
+    /// How many bytes it has read from the file.
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept { return bytes_read_; }
+
+private:
+    int fd_;
+    std::uint64_t size_;
+    std::string_view name_;
+    std::array<std::byte, block_size> buf_{};
+    std::uint64_t base_ = 0;
+    std::size_t len_ = 0;
+    std::uint64_t bytes_read_ = 0;
+};
+
+/// Whether JPEG marker 0xFFnn starts a frame header: SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC).
+[[nodiscard]] constexpr bool is_sof(std::uint32_t marker) noexcept {
+    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+}
+
+/// The size from a JPEG's frame header (SOFn). Walks the markers after SOI, jumping over each segment
+/// by its length, so it reads a block per segment, never the segments' data. Like libjpeg and PIL it
+/// passes over fill bytes (0xFF runs) and stray bytes between segments.
+template <class Source>
+[[nodiscard]] image_size jpeg_size(Source& src, std::string_view name) {
+    constexpr auto f = image_format::jpeg;
+    auto byte = [&](std::uint64_t i) -> std::uint32_t {
+        if (auto b = src.at(i)) return *b;
+        throw broken(f, name,
+                     "the file ends after " + std::to_string(src.size()) + " bytes, before the frame header (SOF marker)",
+                     fix_truncated);
+    };
+    std::uint64_t pos = 2;  // past SOI (FF D8); every turn moves on by at least one byte
+    for (;;) {
+        while (byte(pos) != 0xFF) ++pos;
+        while (byte(pos) == 0xFF) ++pos;
+        const std::uint32_t marker = byte(pos);
+        const std::uint64_t marker_at = pos - 1;
+        ++pos;
+        // FF 00 is a stuffed byte (stray outside a scan); TEM, SOI and RST0..7 stand alone without a length.
+        if (marker == 0x00 || marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7)) continue;
+        const std::string where = " at byte " + std::to_string(marker_at);
+        if (marker == 0xD9) throw broken(f, name, "no SOF marker before the end of the image (EOI" + where + ")");
+        if (marker == 0xDA) throw broken(f, name, "no SOF marker before the image data (SOS" + where + ")");
+        const std::uint32_t length = byte(pos) << 8 | byte(pos + 1);
+        if (length < 2)
+            throw broken(f, name,
+                         "the segment of marker " + hex(0xFF00 | marker, 4) + where + " has length " + std::to_string(length) +
+                             " (at least 2)");
+        if (is_sof(marker)) {
+            if (length < 8)
+                throw broken(f, name,
+                             "the frame header (" + hex(0xFF00 | marker, 4) + where + ") has length " + std::to_string(length) +
+                                 ", too short for its fields (at least 8)");
+            const std::int64_t h = byte(pos + 3) << 8 | byte(pos + 4);
+            const std::int64_t w = byte(pos + 5) << 8 | byte(pos + 6);
+            if (h == 0 && w != 0)
+                throw broken(f, name,
+                             "the frame header gives height 0, to be set by a DNL marker after the first scan, which gearc does not read");
+            return sized(w, h, f, name);
+        }
+        pos += length;
+    }
+}
+
+/// The GC5003 error for `name`, whose first bytes are `head`.
+[[nodiscard]] inline dataset_error unknown_format(std::span<const std::byte> head, std::string_view name) {
+    std::string what;
+    if (head.empty()) {
+        what = "is empty";
+    } else {
+        what = "starts with";
+        for (std::size_t i = 0; i < head.size() && i < 8; ++i) what += " " + hex(u8(head, i)).substr(2);
+    }
+    return dataset_error(errc::unknown_image_format,
+                         "'" + std::string(name) + "' is not a " + std::string(known_formats) + " image: it " + what,
+                         "Convert it to " + std::string(known_formats) + ", or remove it from the dataset folder.");
+}
+
+}  // namespace detail::image_probe
+
+/// The format whose signature `head` (a file's first bytes: 12 are enough) starts with, or nullopt.
+[[nodiscard]] inline std::optional<image_format> detect_image_format(std::span<const std::byte> head) {
+    using detail::image_probe::has;
+    if (has(head, 0, "\x89PNG\r\n\x1A\n")) return image_format::png;
+    if (has(head, 0, "\xFF\xD8\xFF")) return image_format::jpeg;
+    if (has(head, 0, "GIF87a") || has(head, 0, "GIF89a")) return image_format::gif;
+    if (has(head, 0, "RIFF") && has(head, 8, "WEBP")) return image_format::webp;
+    if (has(head, 0, "BM")) return image_format::bmp;
+    return std::nullopt;
+}
+
+/// The size of the image whose file holds `bytes` (`name_for_errors` names it in messages).
+/// Throws dataset_error GC5003 when `bytes` is no PNG, JPEG, BMP, GIF or WebP file, and GC5002 when it
+/// is one whose header is truncated or broken (a zero width or height, a bad chunk, no JPEG frame header).
+[[nodiscard]] inline image_size read_image_size(std::span<const std::byte> bytes, std::string_view name_for_errors) {
+    namespace probe = detail::image_probe;
+    const auto f = detect_image_format(bytes);
+    if (!f) throw probe::unknown_format(bytes, name_for_errors);
+    if (*f == image_format::jpeg) {
+        probe::span_source src(bytes);
+        return probe::jpeg_size(src, name_for_errors);
+    }
+    return probe::fixed_header_size(*f, bytes, name_for_errors);
+}
+
+namespace detail::image_probe {
+
+/// read_image_size(path), also saying how many bytes it read (`bytes_read` may be null).
+[[nodiscard]] inline image_size read_file(const std::filesystem::path& path, std::uint64_t* bytes_read) {
+    const std::string name = path.string();
+    auto io_error = [&](const std::string& what) {
+        return dataset_error(errc::dataset_io, "cannot read '" + name + "': " + what,
+                             "Check that the file exists and is readable, or remove it from the dataset folder.");
+    };
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (st.type() == std::filesystem::file_type::not_found) throw io_error("no such file");
+    if (ec) throw io_error(ec.message());
+    if (st.type() == std::filesystem::file_type::directory) throw io_error("it is a folder, not a file");
+    if (st.type() != std::filesystem::file_type::regular) throw io_error("it is not a regular file");
+
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw io_error(std::strerror(errno));
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } close_at_exit{fd};
+
+    std::array<std::byte, head_size> head_buf{};
+    const std::span<const std::byte> head(head_buf.data(), read_at(fd, 0, head_buf.data(), head_buf.size(), name));
+    if (bytes_read) *bytes_read = head.size();
+    const auto f = detect_image_format(head);
+    if (!f) throw unknown_format(head, name);
+    if (*f != image_format::jpeg) return fixed_header_size(*f, head, name);
+    struct ::stat fd_status {};
+    if (::fstat(fd, &fd_status) != 0) throw io_error(std::strerror(errno));
+    file_source src(fd, static_cast<std::uint64_t>(fd_status.st_size), name);
+    struct count_at_exit {
+        const file_source& src;
+        std::uint64_t* out;
+        ~count_at_exit() {
+            if (out) *out += src.bytes_read();
+        }
+    } count{src, bytes_read};
+    return jpeg_size(src, name);
+}
+
+}  // namespace detail::image_probe
+
+/// The size of the image in the file at `path`, reading only its header: the first 64 bytes, and for a
+/// JPEG one block around each marker up to the frame header (never the whole file).
+/// Throws dataset_error GC5001 when the file cannot be opened or read, else as the span overload does.
+[[nodiscard]] inline image_size read_image_size(const std::filesystem::path& path) {
+    return detail::image_probe::read_file(path, nullptr);
+}
+
+}  // namespace scaling
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/image_size.hpp ----
+// ---- begin gearc/scaling/dataset.hpp ----
+// Datasets for gear scaling: image folders (sizes from file headers) and text-detection annotation files.
+
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+/// The height and width of one image or one text crop, in pixels, before any rescaling.
+struct size_sample {
+    double height = 0;
+    double width = 0;
+    friend bool operator==(const size_sample&, const size_sample&) = default;
+};
+
+/// What a dataset holds for gear scaling.
+struct dataset {
+    enum class kind : std::uint8_t { image_folder, annotation_file, synthetic };
+    kind source_kind = kind::synthetic;
+    std::string source;                   ///< the folder or file it was read from
+    std::vector<size_sample> sizes;       ///< one per image (folders) or per text box (annotation files)
+    std::vector<std::int64_t> box_counts;  ///< annotation files: boxes per image (a batch-size sample each); images without boxes are left out
+    std::size_t files_skipped = 0;        ///< folder entries that are not readable images
+    std::vector<std::string> warnings;    ///< one line per skipped file, box or line
+
+    /// True when the dataset says something about batch sizes.
+    [[nodiscard]] bool has_batch_samples() const noexcept { return !box_counts.empty(); }
+};
+
+/// Called while a dataset is read: (items done, items in total; 0 when unknown).
+using progress_fn = std::function<void(std::size_t, std::size_t)>;
+
+namespace detail {
+
+[[nodiscard]] inline dataset_error no_samples(const std::string& source, const std::string& why, const std::string& fix) {
+    return dataset_error(errc::dataset_empty, "dataset [" + source + "] " + why, fix);
+}
+
+[[nodiscard]] inline double distance(const std::array<double, 2>& a, const std::array<double, 2>& b) {
+    return std::hypot(a[0] - b[0], a[1] - b[1]);
+}
+
+}  // namespace detail
+
+/// Reads the width and height of every image in `folder` (not its subfolders) from the file headers,
+/// without decoding pixels. Files that are not PNG, JPEG, BMP, GIF or WebP, and images whose header is
+/// broken, are skipped with a warning each. GC5001 when the folder cannot be listed, GC5004 when it holds
+/// no readable image. Files are read in name order, so the result does not depend on the file system.
+[[nodiscard]] inline dataset load_image_folder(const std::filesystem::path& folder, const progress_fn& progress = {}) {
+    namespace fs = std::filesystem;
+    dataset d;
+    d.source_kind = dataset::kind::image_folder;
+    d.source = folder.string();
+    std::vector<fs::path> files;
+    std::error_code ec;
+    fs::directory_iterator it(folder, ec), end;
+    if (ec)
+        throw dataset_error(errc::dataset_io, "cannot list the dataset folder [" + d.source + "]: " + ec.message(),
+                            "Check that the folder exists and is readable.");
+    for (; it != end; it.increment(ec)) {
+        if (ec) break;
+        std::error_code e2;
+        if (it->is_regular_file(e2)) files.push_back(it->path());
+    }
+    if (ec)
+        throw dataset_error(errc::dataset_io, "cannot list the dataset folder [" + d.source + "]: " + ec.message(),
+                            "Check that the folder is readable.");
+    std::sort(files.begin(), files.end());
+    d.sizes.reserve(files.size());
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        try {
+            auto s = read_image_size(files[i]);
+            d.sizes.push_back({static_cast<double>(s.height), static_cast<double>(s.width)});
+        } catch (const dataset_error& e) {
+            ++d.files_skipped;
+            d.warnings.push_back("skipped [" + files[i].filename().string() + "]: " + e.message());
+        }
+        if (progress && ((i + 1) % 256 == 0 || i + 1 == files.size())) progress(i + 1, files.size());
+    }
+    if (d.sizes.empty())
+        throw detail::no_samples(d.source,
+                                 files.empty() ? std::string("holds no files")
+                                               : "holds no readable PNG, JPEG, BMP, GIF or WebP image (" +
+                                                     std::to_string(files.size()) + " files skipped)",
+                                 "Point --dataset at a folder of images, or at a text-detection annotation file.");
+    return d;
+}
+
+/// Reads a text-detection annotation file (MindOCR's det_gt.txt): one line per image,
+/// `image_name<TAB>[{"transcription": "...", "points": [[x,y],[x,y],[x,y],[x,y]]}, ...]`.
+/// Each box gives a crop of width max(|p0-p1|, |p2-p3|) and height max(|p0-p3|, |p1-p2|); a box with another
+/// number of points (a polygon) gives its bounding box. The number of boxes of a line is a batch-size sample.
+/// Empty lines are skipped; boxes of zero width or height are skipped with a warning. A line that is not
+/// `name<TAB>JSON list of boxes` is GC5005 naming the file and line; no box at all is GC5004.
+[[nodiscard]] inline dataset load_annotation_file(const std::filesystem::path& file, const progress_fn& progress = {}) {
+    dataset d;
+    d.source_kind = dataset::kind::annotation_file;
+    d.source = file.string();
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw dataset_error(errc::dataset_io, "cannot open the annotation file [" + d.source + "]",
+                            "Check that the file exists and is readable.");
+    std::string line;
+    std::size_t line_no = 0, skipped_boxes = 0;
+    auto bad = [&](const std::string& why) {
+        return dataset_error(errc::annotation_syntax, d.source + ":" + std::to_string(line_no) + ": " + why,
+                             "Write one line per image: the image name, a TAB, then a JSON list of boxes such as "
+                             "[{\"transcription\": \"abc\", \"points\": [[0,0],[90,0],[90,30],[0,30]]}].");
+    };
+    while (std::getline(in, line)) {
+        ++line_no;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        auto tab = line.find('\t');
+        if (tab == std::string::npos) throw bad("no TAB between the image name and its boxes");
+        nlohmann::json boxes;
+        try {
+            boxes = nlohmann::json::parse(line.begin() + static_cast<std::ptrdiff_t>(tab) + 1, line.end());
+        } catch (const nlohmann::json::parse_error& e) {
+            throw bad("the boxes are not valid JSON (" + std::string(e.what()) + ")");
+        }
+        if (!boxes.is_array()) throw bad("the boxes must be a JSON list, but they are a " + std::string(boxes.type_name()));
+        std::int64_t count = 0;
+        for (std::size_t b = 0; b < boxes.size(); ++b) {
+            const auto& box = boxes[b];
+            const std::string where = "box " + std::to_string(b);
+            if (!box.is_object() || !box.contains("points")) throw bad(where + " has no \"points\"");
+            const auto& pts = box["points"];
+            if (!pts.is_array() || pts.size() < 3) throw bad(where + ": \"points\" must be a list of at least 3 [x, y] pairs");
+            std::vector<std::array<double, 2>> p;
+            for (const auto& q : pts) {
+                if (!q.is_array() || q.size() != 2 || !q[0].is_number() || !q[1].is_number())
+                    throw bad(where + ": every point must be [x, y] with two numbers, but one is " + q.dump());
+                p.push_back({q[0].get<double>(), q[1].get<double>()});
+                if (!std::isfinite(p.back()[0]) || !std::isfinite(p.back()[1])) throw bad(where + ": a coordinate is not finite");
+            }
+            double w = 0, h = 0;
+            if (p.size() == 4) {
+                w = std::max(detail::distance(p[0], p[1]), detail::distance(p[2], p[3]));
+                h = std::max(detail::distance(p[0], p[3]), detail::distance(p[1], p[2]));
+            } else {
+                double x0 = p[0][0], x1 = p[0][0], y0 = p[0][1], y1 = p[0][1];
+                for (const auto& q : p) {
+                    x0 = std::min(x0, q[0]), x1 = std::max(x1, q[0]);
+                    y0 = std::min(y0, q[1]), y1 = std::max(y1, q[1]);
+                }
+                w = x1 - x0, h = y1 - y0;
+            }
+            ++count;
+            if (!(w > 0) || !(h > 0)) {
+                ++skipped_boxes;
+                if (d.warnings.size() < 1000)
+                    d.warnings.push_back(d.source + ":" + std::to_string(line_no) + ": " + where + " has zero width or height; skipped");
+                continue;
+            }
+            d.sizes.push_back({h, w});
+        }
+        if (count > 0) d.box_counts.push_back(count);
+        if (progress && line_no % 1024 == 0) progress(line_no, 0);
+    }
+    if (in.bad()) throw dataset_error(errc::dataset_io, "reading [" + d.source + "] failed", "Check the file.");
+    if (d.sizes.empty())
+        throw detail::no_samples(d.source, "holds no text box" + (skipped_boxes ? " of non-zero size" : std::string()),
+                                 "Check that the file is a text-detection annotation file (name<TAB>JSON boxes per line).");
+    if (progress) progress(line_no, line_no);
+    return d;
+}
+
+/// A folder is read as images, a file as a text-detection annotation file.
+[[nodiscard]] inline dataset load_dataset(const std::filesystem::path& path, const progress_fn& progress = {}) {
+    std::error_code ec;
+    auto st = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(st))
+        throw dataset_error(errc::dataset_io, "the dataset [" + path.string() + "] does not exist",
+                            "Give --dataset a folder of images or a text-detection annotation file.");
+    if (std::filesystem::is_directory(st)) return load_image_folder(path, progress);
+    return load_annotation_file(path, progress);
+}
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/dataset.hpp ----
+// ---- begin gearc/scaling/scaling_config.hpp ----
+// scaling_config: the settings of gear scaling (MindOCR auto_scaling's keys and defaults), read from JSON/YAML trees.
+
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+/// How candidate gears are chosen from the dataset statistics.
+enum class strategy : std::uint8_t {
+    mean_std,  ///< MindOCR: values spread evenly over [mean - n_std*sigma, mean + n_std*sigma]
+    max_min,   ///< MindOCR: values spread evenly over [min, max] widened by expand_ratio
+    optimal    ///< gearc: the K gears that minimise the expected padded cost (dynamic programming / local search)
+};
+
+[[nodiscard]] constexpr std::string_view to_string(strategy s) noexcept {
+    switch (s) {
+        case strategy::mean_std:
+            return "mean_std";
+        case strategy::max_min:
+            return "max_min";
+        case strategy::optimal:
+            return "optimal";
+    }
+    return "?";
+}
+
+inline constexpr std::array<std::string_view, 3> strategy_names{"mean_std", "max_min", "optimal"};
+
+[[nodiscard]] constexpr std::optional<strategy> parse_strategy(std::string_view s) noexcept {
+    for (auto v : {strategy::mean_std, strategy::max_min, strategy::optimal})
+        if (s == to_string(v)) return v;
+    return std::nullopt;
+}
+
+/// ATC's limit on the number of profiles of one model (E10036).
+inline constexpr std::int64_t atc_max_profiles = 100;
+
+/// The settings of gear scaling. Keys and defaults are those of MindOCR's auto_scaling.yaml; `num_gears`
+/// (the gear budget of the `optimal` strategy) is gearc's.
+struct scaling_config {
+    scaling::strategy strategy = scaling::strategy::mean_std;
+    double n_std = 3;                                ///< mean_std: half-width of the range in standard deviations
+    double expand_ratio = 0.2;                       ///< max_min: the range [min, max] is widened by this share of max-min
+    std::int64_t limit_side_len = 1280;              ///< images whose longer side exceeds this are scaled down (aspect kept)
+    std::array<std::int64_t, 2> width_range{1, 8192};   ///< gear widths are kept inside this range
+    std::array<std::int64_t, 2> height_range{1, 8192};  ///< gear heights are kept inside this range
+    std::int64_t interval = 32;                      ///< every height/width gear is a multiple of this
+    std::int64_t max_scaling_num = 100;              ///< at most this many gears in total (and never more than 100 per model)
+    std::vector<std::int64_t> batch_choices{1, 4, 8, 16, 32, 64};  ///< batch sizes mean_std/max_min choose from
+    /// Gears used when there is no dataset.
+    std::vector<std::int64_t> default_batch_size{1, 4, 8, 16, 32};
+    std::vector<std::int64_t> default_height{32,  64,  96,  128, 160, 192, 224, 256, 288, 320,
+                                             352, 384, 416, 448, 480, 512, 544, 576, 608, 640};
+    std::vector<std::int64_t> default_width{64,  96,  128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448, 480, 512,
+                                            544, 576, 608, 640, 672, 704, 736, 768, 800, 832, 864, 896, 928, 960};
+    /// `optimal`: how many gears to choose in total; 0 = max_scaling_num (capped at 100 per model).
+    std::int64_t num_gears = 0;
+
+    /// The budget of gears in total: max_scaling_num, and num_gears when set for `optimal`.
+    [[nodiscard]] std::int64_t gear_budget() const noexcept {
+        std::int64_t b = max_scaling_num;
+        if (strategy == scaling::strategy::optimal && num_gears > 0) b = std::min(b, num_gears);
+        return b;
+    }
+};
+
+namespace detail {
+
+[[nodiscard]] inline option_error bad_key(std::string_view origin, std::string_view key, std::string_view value,
+                                          const std::string& reason) {
+    return gearc::detail::opts::invalid_value(key, value, reason + " (in " + std::string(origin) + ")",
+                                              "Fix the value of [" + std::string(key) + "] in " + std::string(origin) + ".");
+}
+
+}  // namespace detail
+
+/// Checks every value (E10001 naming the key and the value): n_std >= 0, 0 <= expand_ratio, limit_side_len,
+/// interval >= 1, ranges 1 <= lo <= hi, 1 <= max_scaling_num, batch choices and default gears > 0, num_gears >= 0.
+inline void validate(const scaling_config& c, std::string_view origin = "the scaling configuration") {
+    using detail::bad_key;
+    auto num = [](double v) {
+        std::string s = std::to_string(v);
+        while (s.size() > 1 && s.back() == '0') s.pop_back();
+        if (!s.empty() && s.back() == '.') s.pop_back();
+        return s;
+    };
+    if (!(c.n_std >= 0) || !std::isfinite(c.n_std)) throw bad_key(origin, "mean_std.n_std", num(c.n_std), "it must be a number >= 0");
+    if (!(c.expand_ratio >= 0) || !std::isfinite(c.expand_ratio))
+        throw bad_key(origin, "max_min.expand_ratio", num(c.expand_ratio), "it must be a number >= 0");
+    if (c.limit_side_len < 1) throw bad_key(origin, "limit_side_len", std::to_string(c.limit_side_len), "it must be >= 1");
+    if (c.interval < 1) throw bad_key(origin, "interval", std::to_string(c.interval), "it must be >= 1");
+    for (auto [key, r] : {std::pair{"width_range", c.width_range}, std::pair{"height_range", c.height_range}})
+        if (r[0] < 1 || r[1] < r[0])
+            throw bad_key(origin, key, "[" + std::to_string(r[0]) + ", " + std::to_string(r[1]) + "]",
+                          "it must be [lo, hi] with 1 <= lo <= hi");
+    if (c.max_scaling_num < 1) throw bad_key(origin, "max_scaling_num", std::to_string(c.max_scaling_num), "it must be >= 1");
+    if (c.num_gears < 0) throw bad_key(origin, "num_gears", std::to_string(c.num_gears), "it must be >= 0 (0: max_scaling_num)");
+    auto list = [&](std::string_view key, const std::vector<std::int64_t>& v) {
+        if (v.empty()) throw bad_key(origin, key, "[]", "it must list at least one value");
+        for (auto x : v)
+            if (x < 1)
+                throw bad_key(origin, key, "[" + gearc::detail::opts::join(v, ", ") + "]",
+                              "every value must be >= 1, but it holds " + std::to_string(x));
+    };
+    list("batch_choices", c.batch_choices);
+    list("default_scaling.batch_size", c.default_batch_size);
+    list("default_scaling.height", c.default_height);
+    list("default_scaling.width", c.default_width);
+}
+
+namespace detail {
+
+inline const std::array<std::string_view, 11> config_keys{"strategy",        "mean_std",      "max_min",       "limit_side_len",
+                                                           "width_range",     "height_range",  "interval",      "max_scaling_num",
+                                                           "batch_choices",   "default_scaling", "num_gears"};
+
+[[nodiscard]] inline std::string dump(const nlohmann::json& j) {
+    return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+[[nodiscard]] inline std::int64_t get_int(const nlohmann::json& j, std::string_view key, std::string_view origin) {
+    if (j.is_number_integer()) return j.get<std::int64_t>();
+    if (j.is_number_float()) {
+        double d = j.get<double>();
+        if (std::isfinite(d) && d == std::floor(d) && std::abs(d) < 9e15) return static_cast<std::int64_t>(d);
+    }
+    if (j.is_string()) {
+        auto p = gearc::detail::opts::parse_int(gearc::detail::opts::trim(j.get<std::string>()));
+        if (p.status == gearc::detail::opts::int_status::ok) return p.value;
+    }
+    throw bad_key(origin, key, dump(j), "it must be an integer");
+}
+
+[[nodiscard]] inline double get_number(const nlohmann::json& j, std::string_view key, std::string_view origin) {
+    if (j.is_number()) return j.get<double>();
+    if (j.is_string()) {
+        const std::string s(gearc::detail::opts::trim(j.get<std::string>()));
+        char* end = nullptr;
+        double d = std::strtod(s.c_str(), &end);
+        if (!s.empty() && end == s.c_str() + s.size()) return d;
+    }
+    throw bad_key(origin, key, dump(j), "it must be a number");
+}
+
+[[nodiscard]] inline std::vector<std::int64_t> get_list(const nlohmann::json& j, std::string_view key, std::string_view origin) {
+    if (!j.is_array()) throw bad_key(origin, key, dump(j), "it must be a list such as [1, 4, 8]");
+    std::vector<std::int64_t> out;
+    for (const auto& x : j) out.push_back(get_int(x, key, origin));
+    return out;
+}
+
+template <std::size_t N>
+void check_object(const nlohmann::json& j, std::string_view key, std::string_view origin,
+                                           const std::array<std::string_view, N>& keys) {
+    if (!j.is_object()) throw bad_key(origin, key, dump(j), "it must be a mapping");
+    for (const auto& [k, v] : j.items())
+        if (std::find(keys.begin(), keys.end(), k) == keys.end())
+            throw bad_key(origin, std::string(key) + "." + k, dump(v),
+                          "it is not a key of [" + std::string(key) + "]; the keys are: " + gearc::detail::opts::join(keys, ", ") +
+                              gearc::detail::opts::did_you_mean(k, keys));
+}
+
+}  // namespace detail
+
+/// Reads the settings from a parsed config file: either MindOCR's layout (everything under `auto_scaling:`)
+/// or the same keys at the top level. Keys not given keep `base`'s values. Unknown keys and bad values are
+/// E10001 naming the key, the value and `origin` (e.g. "config file [scaling.yaml]"), with a did-you-mean.
+[[nodiscard]] inline scaling_config config_from_json(const nlohmann::json& root, std::string_view origin,
+                                                     scaling_config base = {}) {
+    using namespace detail;
+    if (root.is_null()) return base;
+    if (!root.is_object()) throw bad_key(origin, "(top level)", dump(root), "the file must hold a mapping of keys");
+    const nlohmann::json* j = &root;
+    if (root.contains("auto_scaling")) {
+        if (root.size() != 1) {
+            for (const auto& [k, v] : root.items())
+                if (k != "auto_scaling")
+                    throw bad_key(origin, k, dump(v), "keys must all be under [auto_scaling] when it is given");
+        }
+        j = &root["auto_scaling"];
+        if (j->is_null()) return base;
+    }
+    check_object(*j, "auto_scaling", origin, config_keys);
+    scaling_config c = std::move(base);
+    for (const auto& [k, v] : j->items()) {
+        if (k == "strategy") {
+            auto s = v.is_string() ? parse_strategy(gearc::detail::opts::trim(v.get<std::string>())) : std::nullopt;
+            if (!s)
+                throw bad_key(origin, "strategy", dump(v),
+                              "it must be one of: mean_std, max_min, optimal" +
+                                  (v.is_string() ? gearc::detail::opts::did_you_mean(v.get<std::string>(), strategy_names)
+                                                 : std::string()));
+            c.strategy = *s;
+        } else if (k == "mean_std") {
+            check_object(v, "mean_std", origin, std::array<std::string_view, 1>{"n_std"});
+            if (v.contains("n_std")) c.n_std = get_number(v["n_std"], "mean_std.n_std", origin);
+        } else if (k == "max_min") {
+            check_object(v, "max_min", origin, std::array<std::string_view, 1>{"expand_ratio"});
+            if (v.contains("expand_ratio")) c.expand_ratio = get_number(v["expand_ratio"], "max_min.expand_ratio", origin);
+        } else if (k == "limit_side_len") {
+            c.limit_side_len = get_int(v, k, origin);
+        } else if (k == "width_range" || k == "height_range") {
+            auto l = get_list(v, k, origin);
+            if (l.size() != 2) throw bad_key(origin, k, dump(v), "it must be [lo, hi]");
+            (k == "width_range" ? c.width_range : c.height_range) = {l[0], l[1]};
+        } else if (k == "interval") {
+            c.interval = get_int(v, k, origin);
+        } else if (k == "max_scaling_num") {
+            c.max_scaling_num = get_int(v, k, origin);
+        } else if (k == "num_gears") {
+            c.num_gears = get_int(v, k, origin);
+        } else if (k == "batch_choices") {
+            c.batch_choices = get_list(v, k, origin);
+        } else if (k == "default_scaling") {
+            check_object(v, "default_scaling", origin, std::array<std::string_view, 3>{"batch_size", "height", "width"});
+            if (v.contains("batch_size")) c.default_batch_size = get_list(v["batch_size"], "default_scaling.batch_size", origin);
+            if (v.contains("height")) c.default_height = get_list(v["height"], "default_scaling.height", origin);
+            if (v.contains("width")) c.default_width = get_list(v["width"], "default_scaling.width", origin);
+        }
+    }
+    validate(c, origin);
+    return c;
+}
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/scaling_config.hpp ----
+// ---- begin gearc/scaling/heuristics.hpp ----
+// MindOCR auto_scaling's statistics (mean_std, max_min), candidate spreading and limits, without its known defects.
+
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+// Where gearc differs from MindOCR's auto_scaling (each one has a test in tests/unit-scaling.cpp):
+// - limit_side_len scales an image's height with its height and its width with its width (MindOCR passes
+//   widths and heights swapped, so they come back exchanged);
+// - the statistics are those of the data only (MindOCR seeds both sample lists with limit_side_len);
+// - side lengths are not rounded to the interval before the statistics (rounding sends sides below
+//   interval/2 to 0); gears are multiples of the interval;
+// - capping heights x widths at max_scaling_num never divides by zero (MindOCR's num_h can floor to 0);
+// - a side with a single candidate never yields a 0 gear (MindOCR returns [max - interval, max]);
+// - when no batch_choices value falls inside the statistics' range, the choice nearest above it is kept
+//   (MindOCR returns an empty list);
+// - the default 2-D scaling is thinned to max_scaling_num gears (MindOCR's defaults make 20 x 29 = 580).
+
+/// A closed interval of side lengths or batch sizes.
+struct value_range {
+    double lo = 0, hi = 0;
+};
+
+/// mean_std: [mean - n_std*sigma, mean + n_std*sigma] (population sigma); max_min: [min, max] widened by
+/// expand_ratio*(max-min)/2 on each side. `xs` must not be empty.
+[[nodiscard]] inline value_range statistic_range(std::span<const double> xs, strategy s, const scaling_config& c) {
+    if (xs.empty()) return {};
+    if (s == strategy::max_min) {
+        auto [mn, mx] = std::minmax_element(xs.begin(), xs.end());
+        double pad = (*mx - *mn) * c.expand_ratio / 2;
+        return {*mn - pad, *mx + pad};
+    }
+    double mean = std::accumulate(xs.begin(), xs.end(), 0.0) / static_cast<double>(xs.size());
+    double var = 0;
+    for (double x : xs) var += (x - mean) * (x - mean);
+    double sd = std::sqrt(var / static_cast<double>(xs.size()));
+    return {mean - c.n_std * sd, mean + c.n_std * sd};
+}
+
+/// The smallest multiple of `interval` that is >= x (x > 0), as an integer.
+[[nodiscard]] inline std::int64_t round_up(double x, std::int64_t interval) {
+    auto q = static_cast<std::int64_t>(std::ceil(x / static_cast<double>(interval) - 1e-9));
+    return std::max<std::int64_t>(1, q) * interval;
+}
+
+/// `count` values from lo to hi, evenly spaced, each rounded up to the interval, duplicates dropped; hi is
+/// always the last (MindOCR's get_scaling). With count 1 it is [hi - interval, hi] as in MindOCR, but
+/// never a value below `interval`: then just [hi].
+[[nodiscard]] inline std::vector<std::int64_t> spread(std::int64_t lo, std::int64_t hi, std::int64_t count, std::int64_t interval) {
+    std::vector<std::int64_t> out;
+    if (count <= 1) {
+        if (hi - interval >= interval) out.push_back(hi - interval);
+        out.push_back(hi);
+        return out;
+    }
+    const double step = static_cast<double>(hi - lo) / static_cast<double>(count - 1);
+    for (std::int64_t i = 0; i + 1 < count; ++i) {
+        std::int64_t v = round_up(static_cast<double>(lo) + step * static_cast<double>(i), interval);
+        if (v < hi && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    }
+    out.push_back(hi);
+    return out;
+}
+
+/// The candidate span of one side: its lowest and highest gear and how many gears fit between.
+struct side_span {
+    std::int64_t lo = 0, hi = 0, count = 0;
+};
+
+/// MindOCR's preprocess: the statistics' range, clipped to `limits`, rounded up to the interval; hi is
+/// brought back inside `limits` when rounding pushed it out (MindOCR rounds past the range). E10001 when
+/// the range holds no multiple of the interval.
+[[nodiscard]] inline side_span side_span_of(std::span<const double> xs, std::array<std::int64_t, 2> limits, std::string_view key,
+                                            const scaling_config& c) {
+    const std::int64_t iv = c.interval;
+    const std::int64_t top = limits[1] / iv * iv;
+    if (top < iv || top < limits[0])
+        throw gearc::detail::opts::invalid_value(
+            key, "[" + std::to_string(limits[0]) + ", " + std::to_string(limits[1]) + "]",
+            "it holds no multiple of interval " + std::to_string(iv) + ", so no gear fits in it",
+            "Widen [" + std::string(key) + "] or lower [interval].");
+    auto r = statistic_range(xs, c.strategy == strategy::max_min ? strategy::max_min : strategy::mean_std, c);
+    r.lo = std::clamp(r.lo, static_cast<double>(limits[0]), static_cast<double>(limits[1]));
+    r.hi = std::clamp(r.hi, static_cast<double>(limits[0]), static_cast<double>(limits[1]));
+    side_span s;
+    s.lo = std::min(round_up(r.lo, iv), top);
+    s.hi = std::min(round_up(r.hi, iv), top);
+    s.count = (s.hi - s.lo) / iv + 1;
+    return s;
+}
+
+/// `k` of `values` (ascending), evenly spread, always keeping the largest (which covers the most).
+[[nodiscard]] inline std::vector<std::int64_t> thin(const std::vector<std::int64_t>& values, std::size_t k) {
+    if (k == 0 || values.empty()) return {};
+    if (values.size() <= k) return values;
+    std::vector<std::int64_t> out;
+    const std::size_t n = values.size();
+    for (std::size_t i = 0; i < k; ++i) {
+        std::size_t idx = k == 1 ? n - 1 : static_cast<std::size_t>(std::llround(static_cast<double>(i) * static_cast<double>(n - 1) / static_cast<double>(k - 1)));
+        if (out.empty() || out.back() != values[idx]) out.push_back(values[idx]);
+    }
+    return out;
+}
+
+/// How many heights and widths a grid of nh x nw candidates keeps under `limit` gears: MindOCR's
+/// proportional reduction (num_h * sqrt(limit / product)), with at least one of each.
+[[nodiscard]] inline std::pair<std::int64_t, std::int64_t> cap_grid(std::int64_t nh, std::int64_t nw, std::int64_t limit) {
+    nh = std::max<std::int64_t>(1, nh), nw = std::max<std::int64_t>(1, nw), limit = std::max<std::int64_t>(1, limit);
+    if (nh * nw <= limit) return {nh, nw};
+    auto h = static_cast<std::int64_t>(std::floor(static_cast<double>(nh) * std::sqrt(static_cast<double>(limit) / static_cast<double>(nh * nw))));
+    h = std::clamp<std::int64_t>(h, 1, std::min(nh, limit));
+    std::int64_t w = std::clamp<std::int64_t>(limit / h, 1, nw);
+    return {h, w};
+}
+
+/// The batch sizes mean_std / max_min keep: the batch_choices inside the statistics' range of the box
+/// counts. When none is inside, the smallest choice at or above the range (else the largest choice).
+[[nodiscard]] inline std::vector<std::int64_t> batch_from_counts(std::span<const double> counts, const scaling_config& c) {
+    std::vector<std::int64_t> choices = c.batch_choices;
+    std::sort(choices.begin(), choices.end());
+    choices.erase(std::unique(choices.begin(), choices.end()), choices.end());
+    if (counts.empty()) return choices;
+    auto r = statistic_range(counts, c.strategy == strategy::max_min ? strategy::max_min : strategy::mean_std, c);
+    std::vector<std::int64_t> out;
+    for (auto b : choices)
+        if (static_cast<double>(b) >= r.lo - 1e-9 && static_cast<double>(b) <= r.hi + 1e-9) out.push_back(b);
+    if (out.empty()) {
+        auto it = std::find_if(choices.begin(), choices.end(), [&](std::int64_t b) { return static_cast<double>(b) >= r.hi; });
+        out.push_back(it == choices.end() ? choices.back() : *it);
+    }
+    return out;
+}
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/heuristics.hpp ----
+// ---- begin gearc/scaling/optimal.hpp ----
+// Optimal gear choice: exact 1-D dynamic programming, and 2-D (height, width) search with a Lagrangian lower bound.
+
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+// The problem: inputs fall on candidate positions (their size rounded up to the gear interval), each with
+// a weight (how many inputs); a gear at a position covers every input at or below it, and an input runs
+// on the cheapest gear that covers it. Choose at most K gears, covering every input, that minimise the
+// total cost  sum over inputs of cost(gear it runs on).
+//
+// 1-D (batch, or one side): the gears sorted, an input runs on the next gear up, so the inputs between two
+// consecutive gears form a block; the best last gear of a prefix gives the recurrence
+//     f[k][j] = min_{i<j} f[k-1][i] + c_j * (W_j - W_i)      (W = cumulative weight, c = gear cost)
+// solved exactly for every k <= K; the inner minimum is a lower envelope of lines y = f[k-1][i] - W_i x
+// queried at x = c_j, kept in a Li Chao tree, so it is O(K m log m) for m positions.
+//
+// 2-D: covering in two dimensions has no such order (a wide-short gear and a narrow-tall one are both
+// useful), so gearc searches: three starting points (the best chain of gears by DP over the sorted grid,
+// the best product grid of two 1-D solutions as MindOCR builds it, greedy addition), each improved by the
+// classic interchange local search for the p-median problem (swap one gear for another while the cost
+// drops). A lower bound from the Lagrangian relaxation of "every input runs on exactly one gear"
+// (subgradient ascent) bounds the optimum from below, and the reported gap = (cost - bound) / bound says how
+// far from optimal the answer can be.
+
+/// One solution of the 1-D problem.
+struct solution_1d {
+    std::vector<std::size_t> gears;  ///< indices into the positions, ascending; the last one is always the top position
+    double cost = 0;                 ///< total cost
+};
+
+/// The exact 1-D solver. `weight[j]` inputs at position j (ascending positions; weights > 0),
+/// `cost[j]` the cost of a gear at position j. best(k) is the optimum with at most k gears.
+class dp_1d {
+public:
+    dp_1d(std::span<const double> weight, std::span<const double> cost, std::size_t max_gears)
+        : m_(weight.size()), kmax_(std::min(max_gears, weight.size())) {
+        if (m_ == 0 || kmax_ == 0) return;
+        std::vector<double> cum(m_ + 1, 0);
+        for (std::size_t j = 0; j < m_; ++j) cum[j + 1] = cum[j] + weight[j];
+        f_.assign(kmax_ + 1, std::vector<double>(m_, inf));
+        arg_.assign(kmax_ + 1, std::vector<std::size_t>(m_, npos));
+        for (std::size_t j = 0; j < m_; ++j) f_[1][j] = cost[j] * cum[j + 1];
+        // query points of the envelope: the distinct costs, sorted
+        std::vector<double> xs(cost.begin(), cost.end());
+        std::sort(xs.begin(), xs.end());
+        xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+        for (std::size_t k = 2; k <= kmax_; ++k) {
+            li_chao env(xs);
+            for (std::size_t j = 0; j < m_; ++j) {
+                if (j > 0 && f_[k - 1][j - 1] < inf) env.add(-cum[j], f_[k - 1][j - 1], j - 1);  // gear k-1 at j-1
+                if (j + 1 < k) continue;  // k gears need k positions
+                auto [v, i] = env.query(cost[j]);
+                if (i == npos) continue;
+                f_[k][j] = v + cost[j] * cum[j + 1];
+                arg_[k][j] = i;
+            }
+        }
+    }
+
+    /// The largest k solved (min(max_gears, positions)).
+    [[nodiscard]] std::size_t max_gears() const noexcept { return kmax_; }
+    /// The optimum with exactly k gears (the last at the top position); +inf when impossible.
+    [[nodiscard]] double exact_cost(std::size_t k) const { return k >= 1 && k <= kmax_ ? f_[k][m_ - 1] : inf; }
+
+    /// The optimum with at most k gears; among equal costs the one with the fewest gears.
+    [[nodiscard]] solution_1d best(std::size_t k) const {
+        solution_1d s;
+        if (m_ == 0 || kmax_ == 0 || k == 0) return s;
+        k = std::min(k, kmax_);
+        std::size_t kb = 1;
+        double best_cost = f_[1][m_ - 1];
+        for (std::size_t q = 2; q <= k; ++q)
+            if (f_[q][m_ - 1] < best_cost * (1 - 1e-12)) best_cost = f_[q][m_ - 1], kb = q;
+        s.cost = best_cost;
+        std::size_t j = m_ - 1;
+        for (std::size_t q = kb; q >= 1; --q) {
+            s.gears.push_back(j);
+            if (q == 1) break;
+            j = arg_[q][j];
+        }
+        std::reverse(s.gears.begin(), s.gears.end());
+        return s;
+    }
+
+private:
+    static constexpr double inf = std::numeric_limits<double>::infinity();
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+    /// Lower envelope of lines a*x + b over a fixed set of query points.
+    class li_chao {
+    public:
+        explicit li_chao(const std::vector<double>& xs) : xs_(xs), tree_(4 * std::max<std::size_t>(1, xs.size())) {}
+        void add(double a, double b, std::size_t id) { insert(1, 0, xs_.size() - 1, {a, b, id}); }
+        [[nodiscard]] std::pair<double, std::size_t> query(double x) const {
+            auto pos = static_cast<std::size_t>(std::lower_bound(xs_.begin(), xs_.end(), x) - xs_.begin());
+            std::size_t node = 1, lo = 0, hi = xs_.size() - 1;
+            std::pair<double, std::size_t> best{inf, npos};
+            for (;;) {
+                const auto& l = tree_[node];
+                if (l.id != npos) {
+                    double v = l.a * x + l.b;
+                    if (v < best.first) best = {v, l.id};
+                }
+                if (lo == hi) break;
+                std::size_t mid = (lo + hi) / 2;
+                if (pos <= mid)
+                    node = 2 * node, hi = mid;
+                else
+                    node = 2 * node + 1, lo = mid + 1;
+            }
+            return best;
+        }
+
+    private:
+        struct line {
+            double a = 0, b = 0;
+            std::size_t id = npos;
+            [[nodiscard]] double at(double x) const { return id == npos ? inf : a * x + b; }
+        };
+        void insert(std::size_t node, std::size_t lo, std::size_t hi, line l) {
+            for (;;) {
+                std::size_t mid = (lo + hi) / 2;
+                line& cur = tree_[node];
+                bool left_better = l.at(xs_[lo]) < cur.at(xs_[lo]);
+                bool mid_better = l.at(xs_[mid]) < cur.at(xs_[mid]);
+                if (mid_better) std::swap(cur, l);
+                if (lo == hi || l.id == npos) return;
+                if (left_better != mid_better)
+                    node = 2 * node, hi = mid;
+                else
+                    node = 2 * node + 1, lo = mid + 1;
+            }
+        }
+        std::vector<double> xs_;
+        std::vector<line> tree_;
+    };
+
+    std::size_t m_ = 0, kmax_ = 0;
+    std::vector<std::vector<double>> f_;
+    std::vector<std::vector<std::size_t>> arg_;
+};
+
+/// The 2-D problem: candidate heights and widths (ascending), inputs aggregated in cells of the grid they
+/// round up to, and the cost of a gear at every grid point (row-major: cost[ih * widths + iw]).
+struct grid_problem {
+    std::size_t heights = 0, widths = 0;
+    struct cell {
+        std::size_t ih = 0, iw = 0;
+        double weight = 0;
+    };
+    std::vector<cell> cells;
+    std::vector<double> cost;
+};
+
+/// What the 2-D search found.
+struct solution_2d {
+    std::vector<std::pair<std::size_t, std::size_t>> gears;  ///< (ih, iw) grid indices, sorted
+    double cost = 0;                                        ///< total cost of the inputs on their cheapest covering gear
+    double lower_bound = 0;                                 ///< no set of at most K gears costs less
+    std::string start;                                      ///< which starting point led to the answer
+    std::size_t swaps = 0;                                  ///< improving interchanges made
+
+    /// (cost - lower_bound) / lower_bound: 0 means proven optimal.
+    [[nodiscard]] double gap() const noexcept { return lower_bound > 0 ? std::max(0.0, cost - lower_bound) / lower_bound : 0; }
+};
+
+/// Limits on the 2-D search (the defaults finish in well under a second for MindOCR's default settings).
+struct search_limits {
+    double max_seconds = 20;            ///< wall-clock budget for local search and the bound together
+    std::size_t bound_iterations = 400;  ///< subgradient steps for the lower bound
+    double chain_work = 4e8;             ///< skip the chain DP when K * grid^2 / 2 exceeds this
+};
+
+namespace detail {
+
+class grid_search {
+public:
+    grid_search(const grid_problem& p, std::size_t k, search_limits lim)
+        : p_(p), k_(std::max<std::size_t>(1, k)), lim_(lim), t0_(std::chrono::steady_clock::now()) {
+        n_ = p_.heights * p_.widths;
+        // cells sorted by row, so the cells under a gear at row i are a prefix
+        order_.resize(p_.cells.size());
+        std::iota(order_.begin(), order_.end(), 0);
+        std::sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) { return p_.cells[a].ih < p_.cells[b].ih; });
+        row_end_.assign(p_.heights, 0);
+        for (std::size_t i = 0, c = 0; i < p_.heights; ++i) {
+            while (c < order_.size() && p_.cells[order_[c]].ih <= i) ++c;
+            row_end_[i] = c;
+        }
+    }
+
+    solution_2d run() {
+        std::vector<std::pair<std::string, std::vector<std::size_t>>> starts;
+        if (static_cast<double>(k_) * static_cast<double>(n_) * static_cast<double>(n_) / 2 <= lim_.chain_work)
+            starts.emplace_back("chain DP", chain());
+        starts.emplace_back("product grid", product_grid());
+        starts.emplace_back("greedy", greedy({top()}));
+        solution_2d best;
+        best.cost = inf;
+        for (auto& [name, s] : starts) {
+            std::size_t swaps = 0;
+            s = greedy(std::move(s));  // fill up to K where a gear still helps
+            s = interchange(std::move(s), swaps);
+            double c = cost_of(s);
+            if (c < best.cost * (1 - 1e-12)) {
+                best.cost = c;
+                best.start = name;
+                best.swaps = swaps;
+                best.gears.clear();
+                for (auto g : prune(s)) best.gears.emplace_back(g / p_.widths, g % p_.widths);
+            }
+        }
+        std::sort(best.gears.begin(), best.gears.end());
+        best.lower_bound = std::min(best.cost, lower_bound(best));
+        return best;
+    }
+
+private:
+    static constexpr double inf = std::numeric_limits<double>::infinity();
+
+    [[nodiscard]] bool out_of_time() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count() > lim_.max_seconds;
+    }
+    [[nodiscard]] std::size_t top() const { return n_ - 1; }
+    [[nodiscard]] bool covers(std::size_t g, const grid_problem::cell& c) const {
+        return c.ih <= g / p_.widths && c.iw <= g % p_.widths;
+    }
+    /// Calls f(cell index) for every cell under gear g.
+    template <class F>
+    void for_cells_under(std::size_t g, F&& f) const {
+        const std::size_t gi = g / p_.widths, gj = g % p_.widths;
+        for (std::size_t o = 0; o < row_end_[gi]; ++o) {
+            std::size_t c = order_[o];
+            if (p_.cells[c].iw <= gj) f(c);
+        }
+    }
+
+    [[nodiscard]] double cost_of(const std::vector<std::size_t>& s) const {
+        double total = 0;
+        for (const auto& c : p_.cells) {
+            double b = inf;
+            for (auto g : s)
+                if (covers(g, c)) b = std::min(b, p_.cost[g]);
+            total += c.weight * b;
+        }
+        return total;
+    }
+
+    /// Drops gears that no input runs on.
+    [[nodiscard]] std::vector<std::size_t> prune(const std::vector<std::size_t>& s) const {
+        std::vector<char> used(s.size(), 0);
+        for (const auto& c : p_.cells) {
+            double b = inf;
+            std::size_t bi = 0;
+            for (std::size_t i = 0; i < s.size(); ++i)
+                if (covers(s[i], c) && p_.cost[s[i]] < b) b = p_.cost[s[i]], bi = i;
+            if (b < inf) used[bi] = 1;
+        }
+        std::vector<std::size_t> out;
+        for (std::size_t i = 0; i < s.size(); ++i)
+            if (used[i]) out.push_back(s[i]);
+        return out;
+    }
+
+    /// The best chain g1 <= g2 <= ... <= top (componentwise), by DP over the grid: W(g) = weight under g.
+    std::vector<std::size_t> chain() const {
+        const std::size_t H = p_.heights, Wd = p_.widths;
+        std::vector<double> under((H + 1) * (Wd + 1), 0);  // 2-D prefix sums of the cell weights
+        auto at = [&](std::size_t i, std::size_t j) -> double& { return under[i * (Wd + 1) + j]; };
+        for (const auto& c : p_.cells) at(c.ih + 1, c.iw + 1) += c.weight;
+        for (std::size_t i = 1; i <= H; ++i)
+            for (std::size_t j = 1; j <= Wd; ++j) at(i, j) += at(i - 1, j) + at(i, j - 1) - at(i - 1, j - 1);
+        auto W = [&](std::size_t g) { return at(g / Wd + 1, g % Wd + 1); };
+        std::vector<double> prev(n_), cur(n_);
+        std::vector<std::vector<std::size_t>> arg(k_ + 1, std::vector<std::size_t>(n_, n_));
+        for (std::size_t g = 0; g < n_; ++g) prev[g] = p_.cost[g] * W(g);
+        double best = prev[top()];
+        std::size_t best_k = 1;
+        for (std::size_t k = 2; k <= k_; ++k) {
+            for (std::size_t g = 0; g < n_; ++g) {
+                cur[g] = inf;
+                const std::size_t gi = g / Wd, gj = g % Wd;
+                const double wg = W(g), cg = p_.cost[g];
+                for (std::size_t i = 0; i <= gi; ++i)
+                    for (std::size_t j = 0; j <= gj; ++j) {
+                        std::size_t h = i * Wd + j;
+                        if (h == g || prev[h] == inf) continue;
+                        double v = prev[h] + cg * (wg - W(h));
+                        if (v < cur[g]) cur[g] = v, arg[k][g] = h;
+                    }
+            }
+            std::swap(prev, cur);
+            if (prev[top()] < best * (1 - 1e-12)) best = prev[top()], best_k = k;
+            if (out_of_time()) break;
+        }
+        std::vector<std::size_t> s;
+        std::size_t g = top();
+        for (std::size_t k = best_k; k >= 1; --k) {
+            s.push_back(g);
+            if (k == 1) break;
+            g = arg[k][g];
+        }
+        return s;
+    }
+
+    /// MindOCR's structure (every height with every width), values from the 1-D optimum of each side's
+    /// marginal distribution (cost proportional to the side), the best split kh * kw <= K evaluated exactly.
+    std::vector<std::size_t> product_grid() const {
+        std::vector<double> wh(p_.heights, 0), ww(p_.widths, 0);
+        for (const auto& c : p_.cells) wh[c.ih] += c.weight, ww[c.iw] += c.weight;
+        auto side = [](std::vector<double> w) {  // positions without inputs get a tiny weight to stay selectable
+            std::vector<double> cost(w.size());
+            for (std::size_t i = 0; i < w.size(); ++i) cost[i] = static_cast<double>(i + 1), w[i] = std::max(w[i], 1e-9);
+            return std::pair{w, cost};
+        };
+        auto [whh, ch] = side(wh);
+        auto [www, cw] = side(ww);
+        dp_1d dh(whh, ch, std::min(k_, p_.heights)), dw(www, cw, std::min(k_, p_.widths));
+        std::vector<std::size_t> best_s{top()};
+        double best = cost_of(best_s);
+        for (std::size_t kh = 1; kh <= std::min(k_, p_.heights); ++kh) {
+            std::size_t kw = std::min(p_.widths, k_ / kh);
+            if (kw == 0) break;
+            auto hs = dh.best(kh).gears, ws = dw.best(kw).gears;
+            std::vector<std::size_t> s;
+            for (auto i : hs)
+                for (auto j : ws) s.push_back(i * p_.widths + j);
+            double c = cost_of(s);
+            if (c < best) best = c, best_s = std::move(s);
+        }
+        return best_s;
+    }
+
+    /// Adds, one at a time, the gear that lowers the cost most, while it helps and fewer than K are chosen.
+    std::vector<std::size_t> greedy(std::vector<std::size_t> s) const {
+        std::vector<double> best(p_.cells.size(), inf);
+        for (std::size_t ci = 0; ci < p_.cells.size(); ++ci)
+            for (auto g : s)
+                if (covers(g, p_.cells[ci])) best[ci] = std::min(best[ci], p_.cost[g]);
+        std::vector<char> in(n_, 0);
+        for (auto g : s) in[g] = 1;
+        while (s.size() < k_ && !out_of_time()) {
+            double gain_best = 0;
+            std::size_t pick = n_;
+            for (std::size_t g = 0; g < n_; ++g) {
+                if (in[g]) continue;
+                double gain = 0;
+                const double cg = p_.cost[g];
+                for_cells_under(g, [&](std::size_t c) {
+                    if (cg < best[c]) gain += p_.cells[c].weight * (best[c] == inf ? 1e300 : best[c] - cg);
+                });
+                if (gain > gain_best) gain_best = gain, pick = g;
+            }
+            if (pick == n_) break;
+            s.push_back(pick);
+            in[pick] = 1;
+            for_cells_under(pick, [&](std::size_t c) { best[c] = std::min(best[c], p_.cost[pick]); });
+        }
+        return s;
+    }
+
+    /// Best-improvement interchange: swap one chosen gear for one not chosen (or add one while fewer than K)
+    /// while the total cost drops. A swap must keep every input covered.
+    std::vector<std::size_t> interchange(std::vector<std::size_t> s, std::size_t& swaps) const {
+        const std::size_t C = p_.cells.size();
+        std::vector<double> b1(C), b2(C);
+        std::vector<std::size_t> id1(C);
+        std::vector<char> in(n_, 0);
+        for (auto g : s) in[g] = 1;
+        for (std::size_t iter = 0; iter < 50 * k_ && !out_of_time(); ++iter) {
+            // cheapest and second cheapest covering gear of every cell
+            for (std::size_t c = 0; c < C; ++c) {
+                b1[c] = b2[c] = inf;
+                id1[c] = s.size();
+                for (std::size_t i = 0; i < s.size(); ++i) {
+                    if (!covers(s[i], p_.cells[c])) continue;
+                    double v = p_.cost[s[i]];
+                    if (v < b1[c])
+                        b2[c] = b1[c], b1[c] = v, id1[c] = i;
+                    else if (v < b2[c])
+                        b2[c] = v;
+                }
+            }
+            // removing gear i alone: its cells move to their second gear; cells only it covers are orphans
+            std::vector<double> loss(s.size(), 0), orphans(s.size(), 0);
+            double current = 0;
+            for (std::size_t c = 0; c < C; ++c) {
+                const double w = p_.cells[c].weight;
+                current += w * b1[c];
+                if (id1[c] >= s.size()) continue;
+                if (b2[c] == inf)
+                    orphans[id1[c]] += w;
+                else
+                    loss[id1[c]] += w * (b2[c] - b1[c]);
+            }
+            double best_delta = -1e-12 * current;
+            std::size_t best_add = n_, best_drop = s.size();
+            std::vector<double> corr(s.size()), adopted(s.size());
+            for (std::size_t g = 0; g < n_; ++g) {
+                if (in[g]) continue;
+                const double cg = p_.cost[g];
+                double base = 0;  // adding g alone
+                std::fill(corr.begin(), corr.end(), 0.0);
+                std::fill(adopted.begin(), adopted.end(), 0.0);
+                for_cells_under(g, [&](std::size_t c) {
+                    const double w = p_.cells[c].weight;
+                    const double with_g = std::min(b1[c], cg);
+                    base += w * (with_g - b1[c]);
+                    if (id1[c] >= s.size()) return;
+                    // when the cell's gear goes too, the cell runs on min(b2, cg) instead of b2
+                    if (b2[c] == inf) {
+                        adopted[id1[c]] += w;
+                        corr[id1[c]] += w * (cg - with_g);
+                    } else {
+                        corr[id1[c]] += w * ((std::min(b2[c], cg) - with_g) - (b2[c] - b1[c]));
+                    }
+                });
+                if (s.size() < k_ && base < best_delta) best_delta = base, best_add = g, best_drop = s.size();
+                for (std::size_t i = 0; i < s.size(); ++i) {
+                    if (adopted[i] < orphans[i] * (1 - 1e-12)) continue;  // some input would lose its only gear
+                    const double d = base + loss[i] + corr[i];
+                    if (d < best_delta) best_delta = d, best_add = g, best_drop = i;
+                }
+            }
+            if (best_add == n_) break;
+            if (best_drop < s.size()) {
+                in[s[best_drop]] = 0;
+                s[best_drop] = best_add;
+            } else {
+                s.push_back(best_add);
+            }
+            in[best_add] = 1;
+            ++swaps;
+        }
+        return s;
+    }
+
+    /// max(sum of each input's cheapest covering gear, Lagrangian bound by subgradient ascent).
+    double lower_bound(const solution_2d& best) const {
+        const std::size_t C = p_.cells.size();
+        std::vector<double> cheapest(C, inf);
+        for (std::size_t g = 0; g < n_; ++g)
+            for_cells_under(g, [&](std::size_t c) { cheapest[c] = std::min(cheapest[c], p_.cost[g]); });
+        double trivial = 0;
+        for (std::size_t c = 0; c < C; ++c) trivial += p_.cells[c].weight * cheapest[c];
+        // every input already on its cheapest possible gear: proven optimal
+        if (best.cost <= trivial * (1 + 1e-12) || out_of_time()) return trivial;
+        const double ub = best.cost;
+        // u_c: the price of serving one input of cell c; start at what the answer pays for it
+        std::vector<double> u(C);
+        for (std::size_t c = 0; c < C; ++c) {
+            double b = inf;
+            for (const auto& [i, j] : best.gears)
+                if (covers(i * p_.widths + j, p_.cells[c])) b = std::min(b, p_.cost[i * p_.widths + j]);
+            u[c] = b;
+        }
+        std::vector<double> rho(n_), grad(C);
+        std::vector<std::size_t> idx(n_);
+        double bound = trivial, theta = 1.0;
+        std::size_t since = 0;
+        for (std::size_t it = 0; it < lim_.bound_iterations && !out_of_time(); ++it) {
+            for (std::size_t g = 0; g < n_; ++g) {
+                double r = 0;
+                const double cg = p_.cost[g];
+                for_cells_under(g, [&](std::size_t c) {
+                    if (cg < u[c]) r += p_.cells[c].weight * (cg - u[c]);
+                });
+                rho[g] = r;
+            }
+            std::iota(idx.begin(), idx.end(), 0);
+            const std::size_t take = std::min(k_, n_);
+            std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(take), idx.end(),
+                              [&](std::size_t a, std::size_t b) { return rho[a] < rho[b]; });
+            double L = 0;
+            for (std::size_t c = 0; c < C; ++c) L += p_.cells[c].weight * u[c], grad[c] = p_.cells[c].weight;
+            for (std::size_t t = 0; t < take; ++t) {
+                const std::size_t g = idx[t];
+                if (rho[g] >= 0) break;
+                L += rho[g];
+                const double cg = p_.cost[g];
+                for_cells_under(g, [&](std::size_t c) {
+                    if (cg < u[c]) grad[c] -= p_.cells[c].weight;
+                });
+            }
+            if (L > bound * (1 + 1e-9)) {
+                bound = L;
+                since = 0;
+            } else if (++since >= 15) {
+                theta /= 2;
+                since = 0;
+            }
+            if (ub - bound <= 1e-7 * ub || theta < 1e-5) break;
+            double norm = 0;
+            for (double g : grad) norm += g * g;
+            if (norm == 0) break;
+            const double step = theta * (ub - L) / norm;
+            for (std::size_t c = 0; c < C; ++c) u[c] = std::max(cheapest[c], u[c] + step * grad[c]);
+        }
+        return bound;
+    }
+
+    const grid_problem& p_;
+    std::size_t k_;
+    search_limits lim_;
+    std::chrono::steady_clock::time_point t0_;
+    std::size_t n_ = 0;
+    std::vector<std::size_t> order_, row_end_;
+};
+
+}  // namespace detail
+
+/// Chooses at most `max_gears` gears on the grid covering every cell (see the note at the top of this file).
+[[nodiscard]] inline solution_2d optimal_2d(const grid_problem& p, std::size_t max_gears, search_limits limits = {}) {
+    if (p.heights == 0 || p.widths == 0 || p.cells.empty()) return {};
+    return detail::grid_search(p, max_gears, limits).run();
+}
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/optimal.hpp ----
+// ---- begin gearc/scaling/scale.hpp ----
+// choose_gears(): gears for a model input from dataset statistics (mean_std, max_min, optimal), with a padding report.
+
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+/// The model input being scaled: a 4-D NCHW or NHWC shape whose -1 axes (N, H, W) get gears.
+struct scaling_input {
+    std::string name = "x";
+    std::array<std::int64_t, 4> dims{-1, 3, -1, -1};
+    tensor_format format = tensor_format::nchw;
+
+    [[nodiscard]] std::size_t h_axis() const noexcept { return format == tensor_format::nhwc ? 1 : 2; }
+    [[nodiscard]] std::size_t w_axis() const noexcept { return format == tensor_format::nhwc ? 2 : 3; }
+    [[nodiscard]] bool batch_dynamic() const noexcept { return dims[0] == -1; }
+    [[nodiscard]] bool height_dynamic() const noexcept { return dims[h_axis()] == -1; }
+    [[nodiscard]] bool width_dynamic() const noexcept { return dims[w_axis()] == -1; }
+    [[nodiscard]] bool sides_dynamic() const noexcept { return height_dynamic() || width_dynamic(); }
+    [[nodiscard]] bool is_static() const noexcept { return !batch_dynamic() && !sides_dynamic(); }
+
+    /// The shape with the dynamic axes filled: batch b, height h, width w (values for static axes are ignored).
+    [[nodiscard]] std::vector<std::int64_t> shape_with(std::int64_t b, std::int64_t h, std::int64_t w) const {
+        std::vector<std::int64_t> s(dims.begin(), dims.end());
+        if (batch_dynamic()) s[0] = b;
+        if (height_dynamic()) s[h_axis()] = h;
+        if (width_dynamic()) s[w_axis()] = w;
+        return s;
+    }
+    /// "-1,3,-1,-1".
+    [[nodiscard]] std::string dims_text() const { return gearc::detail::opts::join(dims, ","); }
+};
+
+/// Reads MindOCR's `--input_shape=-1,3,-1,-1` (or ATC's `x:-1,3,-1,-1`, or `[...]`), with the input's name
+/// from the text or `input_name` (default "x") and the layout from `input_format` (NCHW, the default, or
+/// NHWC). E10001 naming the option when the shape is not 4 integers each -1 or >= 1, when an axis other
+/// than N, H, W is -1, or when the name given twice differs.
+[[nodiscard]] inline scaling_input parse_scaling_input(std::string_view input_shape, std::string_view input_name = {},
+                                                       std::string_view input_format = {}) {
+    using gearc::detail::opts::invalid_value;
+    using gearc::detail::opts::trim;
+    scaling_input in;
+    const std::string whole(input_shape);
+    std::string_view text = trim(input_shape);
+    if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+        std::string name(trim(text.substr(0, colon)));
+        if (!input_name.empty() && name != trim(input_name))
+            throw invalid_value("--input_shape", whole,
+                                "it names input [" + name + "] but --input_name is [" + std::string(input_name) + "]",
+                                "Name the input once, or the same in both options.");
+        in.name = name;
+        text = trim(text.substr(colon + 1));
+    } else if (!trim(input_name).empty()) {
+        in.name = std::string(trim(input_name));
+    }
+    if (in.name.empty()) throw invalid_value("--input_shape", whole, "the input name is empty", "Write name:d,d,d,d or give --input_name.");
+    if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = trim(text.substr(1, text.size() - 2));
+    auto parts = gearc::detail::opts::split(text, ',');
+    if (parts.size() != 4)
+        throw invalid_value("--input_shape", whole,
+                            "gear scaling needs a 4-D NCHW or NHWC shape such as -1,3,-1,-1, but it has " +
+                                std::to_string(parts.size()) + (parts.size() == 1 ? " value" : " values"),
+                            "Give four values: batch, channels, height, width (or batch, height, width, channels with --input_format=NHWC).");
+    if (!trim(input_format).empty()) {
+        auto f = parse_tensor_format(trim(input_format));
+        if (!f || (*f != tensor_format::nchw && *f != tensor_format::nhwc))
+            throw invalid_value("--input_format", input_format, "gear scaling needs NCHW or NHWC",
+                                "Use --input_format=NCHW (the default) or NHWC.");
+        in.format = *f;
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+        auto p = gearc::detail::opts::parse_int(trim(parts[i]));
+        if (p.status != gearc::detail::opts::int_status::ok || (p.value < 1 && p.value != -1))
+            throw invalid_value("--input_shape", whole,
+                                "axis " + std::to_string(i) + " is [" + std::string(trim(parts[i])) + "], which is neither -1 nor a positive integer");
+        in.dims[i] = p.value;
+    }
+    const std::size_t c_axis = in.format == tensor_format::nhwc ? 3 : 1;
+    if (in.dims[c_axis] == -1)
+        throw invalid_value("--input_shape", whole,
+                            "axis " + std::to_string(c_axis) + " (channels in " + std::string(to_string(in.format)) +
+                                ") is -1, but only the batch, height and width axes can have gears",
+                            "Set the channel count, e.g. " + std::string(in.format == tensor_format::nhwc ? "-1,-1,-1,3" : "-1,3,-1,-1") + ".");
+    return in;
+}
+
+/// How much a gear or an input costs to run. The shapes are the input's full 4-D shapes.
+class cost_model {
+public:
+    virtual ~cost_model() = default;
+    /// "area" or "flops".
+    [[nodiscard]] virtual std::string name() const = 0;
+    /// The cost of running a gear of each (integer) shape.
+    [[nodiscard]] virtual std::vector<double> gear_costs(const std::vector<std::vector<std::int64_t>>& shapes) = 0;
+    /// The cost an input of each (possibly fractional) shape would have without padding.
+    [[nodiscard]] virtual std::vector<double> input_costs(const std::vector<std::vector<double>>& shapes) = 0;
+};
+
+/// Cost = the number of elements of the input (batch x height x width x channels): padded area.
+class area_cost final : public cost_model {
+public:
+    [[nodiscard]] std::string name() const override { return "area"; }
+    [[nodiscard]] std::vector<double> gear_costs(const std::vector<std::vector<std::int64_t>>& shapes) override {
+        std::vector<double> out;
+        for (const auto& s : shapes) {
+            double v = 1;
+            for (auto d : s) v *= static_cast<double>(d);
+            out.push_back(v);
+        }
+        return out;
+    }
+    [[nodiscard]] std::vector<double> input_costs(const std::vector<std::vector<double>>& shapes) override {
+        std::vector<double> out;
+        for (const auto& s : shapes) {
+            double v = 1;
+            for (auto d : s) v *= d;
+            out.push_back(v);
+        }
+        return out;
+    }
+};
+
+/// One model to compile: an input shape whose -1 axes get one value per gear.
+struct gear_group {
+    std::string suffix;                               ///< MindOCR's model name suffix: dynamic_bs, dynamic_hw, dynamic_bs4_hw, static
+    std::array<std::int64_t, 4> dims{};               ///< -1 at this model's gear axes
+    std::vector<std::vector<std::int64_t>> profiles;  ///< per gear, the values of the -1 axes in axis order
+
+    /// The full shape of every gear.
+    [[nodiscard]] std::vector<std::vector<std::int64_t>> shapes() const {
+        std::vector<std::vector<std::int64_t>> out;
+        for (const auto& p : profiles) {
+            std::vector<std::int64_t> s(dims.begin(), dims.end());
+            std::size_t k = 0;
+            for (auto& d : s)
+                if (d == -1) d = p.at(k++);
+            out.push_back(std::move(s));
+        }
+        if (profiles.empty()) out.emplace_back(dims.begin(), dims.end());
+        return out;
+    }
+};
+
+/// The padding of one axis group (the batch, or the sides) over the dataset.
+struct axis_report {
+    std::string axes;              ///< "batch", "height,width", "width" or "height"
+    std::size_t gears = 0;         ///< distinct values chosen for these axes
+    std::size_t inputs = 0;        ///< dataset samples evaluated
+    double padded_cost = 0;        ///< sum over inputs of the cost of the gear each runs on
+    double unpadded_cost = 0;      ///< sum over inputs of their own cost
+    double uncovered_share = 0;    ///< inputs above every gear (resized down, or split for batch) / inputs
+    std::optional<double> lower_bound;  ///< optimal: no gear choice within the budget costs less (on the covered inputs)
+    double covered_cost = 0;       ///< padded cost of the covered inputs (what lower_bound bounds)
+    std::string method;            ///< how the gears were chosen
+    /// padded / unpadded: 1 means no padding at all.
+    [[nodiscard]] double overhead() const noexcept { return unpadded_cost > 0 ? padded_cost / unpadded_cost : 1; }
+    /// (cost - bound) / bound for `optimal`; 0 when proven optimal.
+    [[nodiscard]] std::optional<double> optimality_gap() const {
+        if (!lower_bound) return std::nullopt;
+        return *lower_bound > 0 ? std::max(0.0, covered_cost - *lower_bound) / *lower_bound : 0.0;
+    }
+};
+
+/// What choose_gears() decided.
+struct scaling_result {
+    scaling::strategy strategy = scaling::strategy::mean_std;
+    std::string cost_model;
+    scaling_input input;
+    std::vector<gear_group> models;   ///< one per model to compile (one per batch size when N and H/W are all dynamic)
+    std::vector<axis_report> reports;  ///< batch and/or sides; empty without a dataset
+    std::vector<std::string> notes;   ///< decisions worth telling the user (defaults used, budgets, ...)
+
+    [[nodiscard]] std::size_t total_gears() const {
+        std::size_t n = 0;
+        for (const auto& m : models) n += std::max<std::size_t>(1, m.profiles.size());
+        return n;
+    }
+    /// The expected cost with padding over the cost without (the axes' overheads multiplied: batch and
+    /// sides are taken as independent).
+    [[nodiscard]] double padding_overhead() const {
+        double o = 1;
+        for (const auto& r : reports) o *= r.overhead();
+        return o;
+    }
+    /// The share of inputs that some axis does not cover (axes independent).
+    [[nodiscard]] double uncovered_share() const {
+        double in = 1;
+        for (const auto& r : reports) in *= 1 - r.uncovered_share;
+        return 1 - in;
+    }
+};
+
+namespace detail {
+
+/// A dataset's samples seen through the model input: sides after limit_side_len or aspect-ratio rescaling.
+struct prepared {
+    std::vector<size_sample> sizes;
+    std::vector<double> batch;
+};
+
+/// Scales (h, w) down so that the longer side is at most `limit` (aspect kept).
+[[nodiscard]] inline size_sample limit_side(size_sample s, double limit) {
+    const double m = std::max(s.height, s.width);
+    if (m > limit) {
+        const double r = limit / m;
+        s.height *= r, s.width *= r;
+    }
+    return s;
+}
+
+[[nodiscard]] inline prepared prepare(const dataset& d, const scaling_input& in, const scaling_config& c) {
+    prepared p;
+    for (auto b : d.box_counts) p.batch.push_back(static_cast<double>(b));
+    const double H = static_cast<double>(in.dims[in.h_axis()]), W = static_cast<double>(in.dims[in.w_axis()]);
+    for (auto s : d.sizes) {
+        if (!(s.height > 0) || !(s.width > 0)) continue;
+        if (in.height_dynamic() && in.width_dynamic())
+            s = limit_side(s, static_cast<double>(c.limit_side_len));
+        else if (in.width_dynamic())  // fixed height: the width the model sees, aspect ratio kept
+            s = {H, s.width * H / s.height};
+        else if (in.height_dynamic())
+            s = {s.height * W / s.width, W};
+        p.sizes.push_back(s);
+    }
+    return p;
+}
+
+/// Evaluates batch gears on box counts: a count runs on the smallest gear >= it; a larger count is split
+/// into runs of the largest gear plus one run for the rest, as the session's pad policy does.
+[[nodiscard]] inline axis_report evaluate_batch(std::vector<std::int64_t> gears, std::span<const double> counts,
+                                                const std::function<double(std::int64_t)>& cost) {
+    axis_report r;
+    r.axes = "batch";
+    std::sort(gears.begin(), gears.end());
+    gears.erase(std::unique(gears.begin(), gears.end()), gears.end());
+    r.gears = gears.size();
+    r.inputs = counts.size();
+    if (gears.empty()) return r;
+    std::map<std::int64_t, double> memo;
+    auto c = [&](std::int64_t b) {
+        auto it = memo.find(b);
+        if (it == memo.end()) it = memo.emplace(b, cost(b)).first;
+        return it->second;
+    };
+    auto run = [&](std::int64_t n) {  // n <= gears.back()
+        return c(*std::lower_bound(gears.begin(), gears.end(), n));
+    };
+    std::size_t split = 0;
+    const std::int64_t top = gears.back();
+    for (double x : counts) {
+        const auto n = static_cast<std::int64_t>(std::llround(x));
+        r.unpadded_cost += c(n);
+        if (n <= top) {
+            const double v = run(n);
+            r.padded_cost += v;
+            r.covered_cost += v;
+        } else {
+            ++split;
+            r.padded_cost += static_cast<double>(n / top) * c(top) + (n % top ? run(n % top) : 0.0);
+        }
+    }
+    r.uncovered_share = r.inputs ? static_cast<double>(split) / static_cast<double>(r.inputs) : 0;
+    return r;
+}
+
+/// Evaluates side gears (1-D or 2-D; `gears` hold (h, w), with the static side at its fixed value) on the
+/// samples: an input runs on its cheapest covering gear; one above every gear is resized down (aspect kept)
+/// into the gear that shrinks it least (the cheapest among equals).
+[[nodiscard]] inline axis_report evaluate_sides(const scaling_input& in, const std::vector<std::pair<std::int64_t, std::int64_t>>& gears,
+                                                std::span<const size_sample> samples, cost_model& cost) {
+    axis_report r;
+    r.axes = in.height_dynamic() && in.width_dynamic() ? "height,width" : in.width_dynamic() ? "width" : "height";
+    r.gears = gears.size();
+    r.inputs = samples.size();
+    if (gears.empty()) return r;
+    std::vector<std::vector<std::int64_t>> gs;
+    for (const auto& [h, w] : gears) gs.push_back(in.shape_with(1, h, w));
+    const auto gc = cost.gear_costs(gs);
+    std::vector<std::vector<double>> xs;
+    for (const auto& s : samples) {
+        std::vector<double> v(in.dims.begin(), in.dims.end());
+        if (in.batch_dynamic()) v[0] = 1;
+        v[in.h_axis()] = s.height;
+        v[in.w_axis()] = s.width;
+        xs.push_back(std::move(v));
+    }
+    const auto ic = cost.input_costs(xs);
+    std::size_t uncovered = 0;
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        const auto& s = samples[i];
+        double best = std::numeric_limits<double>::infinity();
+        for (std::size_t g = 0; g < gears.size(); ++g)
+            if (s.height <= static_cast<double>(gears[g].first) + 1e-9 && s.width <= static_cast<double>(gears[g].second) + 1e-9)
+                best = std::min(best, gc[g]);
+        r.unpadded_cost += ic[i];
+        if (best < std::numeric_limits<double>::infinity()) {
+            r.padded_cost += best;
+            r.covered_cost += best;
+            continue;
+        }
+        ++uncovered;
+        double scale = -1, c = 0;
+        for (std::size_t g = 0; g < gears.size(); ++g) {
+            double f = std::min({1.0, static_cast<double>(gears[g].first) / s.height, static_cast<double>(gears[g].second) / s.width});
+            if (f > scale + 1e-12 || (std::abs(f - scale) <= 1e-12 && gc[g] < c)) scale = f, c = gc[g];
+        }
+        r.padded_cost += c;
+    }
+    r.uncovered_share = r.inputs ? static_cast<double>(uncovered) / static_cast<double>(r.inputs) : 0;
+    return r;
+}
+
+/// Positions (multiples of the interval inside `limits`) that samples round up to, with their weights;
+/// samples above the highest allowed multiple are counted in `above`.
+struct positions_1d {
+    std::vector<std::int64_t> values;
+    std::vector<double> weights;
+    std::size_t above = 0;
+};
+
+[[nodiscard]] inline positions_1d positions_of(std::span<const double> xs, std::array<std::int64_t, 2> limits, std::int64_t interval) {
+    positions_1d p;
+    const std::int64_t top = limits[1] / interval * interval;
+    const std::int64_t bottom = round_up(static_cast<double>(limits[0]), interval);
+    std::map<std::int64_t, double> w;
+    for (double x : xs) {
+        std::int64_t v = std::max(round_up(x, interval), bottom);
+        if (v > top) {
+            ++p.above;
+            continue;
+        }
+        w[v] += 1;
+    }
+    for (const auto& [v, n] : w) p.values.push_back(v), p.weights.push_back(n);
+    return p;
+}
+
+[[nodiscard]] inline std::vector<double> side_values(std::span<const size_sample> s, bool height) {
+    std::vector<double> out;
+    for (const auto& x : s) out.push_back(height ? x.height : x.width);
+    return out;
+}
+
+/// The side gears (h, w) of a strategy, at most `limit` of them, with how they were chosen.
+struct side_choice {
+    std::vector<std::pair<std::int64_t, std::int64_t>> gears;
+    std::string method;
+    std::optional<double> lower_bound;
+};
+
+class chooser {
+public:
+    chooser(const scaling_input& in, const scaling_config& c, cost_model& cost, const search_limits& lim)
+        : in_(in), c_(c), cost_(cost), lim_(lim) {}
+
+    /// Fixed (static) values of the sides, for 1-D problems.
+    [[nodiscard]] std::int64_t fixed_h() const { return in_.dims[in_.h_axis()]; }
+    [[nodiscard]] std::int64_t fixed_w() const { return in_.dims[in_.w_axis()]; }
+
+    /// mean_std / max_min sides (MindOCR's process()), at most `limit` gears.
+    side_choice heuristic_sides(std::span<const size_sample> s, std::int64_t limit) const {
+        side_choice out;
+        out.method = std::string(to_string(c_.strategy)) + " (MindOCR auto_scaling, fixed)";
+        const std::int64_t iv = c_.interval;
+        if (in_.height_dynamic() && in_.width_dynamic()) {
+            auto hs = side_values(s, true), ws = side_values(s, false);
+            auto sh = side_span_of(hs, c_.height_range, "height_range", c_);
+            auto sw = side_span_of(ws, c_.width_range, "width_range", c_);
+            auto [nh, nw] = cap_grid(sh.count, sw.count, limit);
+            auto vh = spread(sh.lo, sh.hi, nh, iv), vw = spread(sw.lo, sw.hi, nw, iv);
+            // spread() may give two values for one candidate: keep the product inside the limit
+            while (static_cast<std::int64_t>(vh.size() * vw.size()) > limit) {
+                auto& longer = vh.size() >= vw.size() ? vh : vw;
+                longer.erase(longer.begin());  // the smallest value: the largest must stay to cover the data
+            }
+            for (auto h : vh)
+                for (auto w : vw) out.gears.emplace_back(h, w);
+        } else {
+            const bool height = in_.height_dynamic();
+            auto xs = side_values(s, height);
+            auto sp = side_span_of(xs, height ? c_.height_range : c_.width_range, height ? "height_range" : "width_range", c_);
+            auto v = spread(sp.lo, sp.hi, std::min(sp.count, limit), iv);
+            v = thin(v, static_cast<std::size_t>(limit));
+            for (auto x : v) out.gears.emplace_back(height ? x : fixed_h(), height ? fixed_w() : x);
+        }
+        return out;
+    }
+
+    /// Optimal sides: 1-D exactly, 2-D by search with a bound; at most `limit` gears.
+    side_choice optimal_sides(std::span<const size_sample> s, std::int64_t limit) {
+        side_choice out;
+        const std::int64_t iv = c_.interval;
+        if (in_.height_dynamic() && in_.width_dynamic()) {
+            auto ph = positions_of(side_values(s, true), c_.height_range, iv);
+            auto pw = positions_of(side_values(s, false), c_.width_range, iv);
+            grid_problem gp;
+            gp.heights = ph.values.size(), gp.widths = pw.values.size();
+            std::map<std::pair<std::size_t, std::size_t>, double> cells;
+            const std::int64_t th = c_.height_range[1] / iv * iv, tw = c_.width_range[1] / iv * iv;
+            const std::int64_t bh = round_up(static_cast<double>(c_.height_range[0]), iv), bw = round_up(static_cast<double>(c_.width_range[0]), iv);
+            for (const auto& x : s) {
+                auto h = std::max(round_up(x.height, iv), bh), w = std::max(round_up(x.width, iv), bw);
+                if (h > th || w > tw) continue;
+                auto ih = static_cast<std::size_t>(std::lower_bound(ph.values.begin(), ph.values.end(), h) - ph.values.begin());
+                auto iw = static_cast<std::size_t>(std::lower_bound(pw.values.begin(), pw.values.end(), w) - pw.values.begin());
+                cells[{ih, iw}] += 1;
+            }
+            for (const auto& [k, w] : cells) gp.cells.push_back({k.first, k.second, w});
+            if (gp.cells.empty()) return out;
+            std::vector<std::vector<std::int64_t>> shapes;
+            for (auto h : ph.values)
+                for (auto w : pw.values) shapes.push_back(in_.shape_with(1, h, w));
+            gp.cost = cost_.gear_costs(shapes);
+            auto sol = optimal_2d(gp, static_cast<std::size_t>(limit), lim_);
+            for (auto [i, j] : sol.gears) out.gears.emplace_back(ph.values[i], pw.values[j]);
+            out.lower_bound = sol.lower_bound;
+            out.method = "optimal: 2-D search from " + sol.start + " + " + std::to_string(sol.swaps) +
+                         " interchanges, Lagrangian bound";
+            return out;
+        }
+        const bool height = in_.height_dynamic();
+        auto p = positions_of(side_values(s, height), height ? c_.height_range : c_.width_range, iv);
+        if (p.values.empty()) return out;
+        std::vector<std::vector<std::int64_t>> shapes;
+        for (auto v : p.values) shapes.push_back(in_.shape_with(1, height ? v : fixed_h(), height ? fixed_w() : v));
+        auto gc = cost_.gear_costs(shapes);
+        dp_1d dp(p.weights, gc, static_cast<std::size_t>(limit));
+        auto sol = dp.best(static_cast<std::size_t>(limit));
+        for (auto j : sol.gears) out.gears.emplace_back(height ? p.values[j] : fixed_h(), height ? fixed_w() : p.values[j]);
+        out.lower_bound = sol.cost;
+        out.method = "optimal: exact 1-D dynamic programming";
+        return out;
+    }
+
+    /// Side gears from MindOCR's default_scaling, thinned to `limit`.
+    side_choice default_sides(std::int64_t limit) const {
+        side_choice out;
+        out.method = "default_scaling (no dataset)";
+        auto sorted = [](std::vector<std::int64_t> v) {
+            std::sort(v.begin(), v.end());
+            v.erase(std::unique(v.begin(), v.end()), v.end());
+            return v;
+        };
+        auto hs = sorted(c_.default_height), ws = sorted(c_.default_width);
+        if (in_.height_dynamic() && in_.width_dynamic()) {
+            auto [nh, nw] = cap_grid(static_cast<std::int64_t>(hs.size()), static_cast<std::int64_t>(ws.size()), limit);
+            hs = thin(hs, static_cast<std::size_t>(nh)), ws = thin(ws, static_cast<std::size_t>(nw));
+            for (auto h : hs)
+                for (auto w : ws) out.gears.emplace_back(h, w);
+        } else if (in_.height_dynamic()) {
+            for (auto h : thin(hs, static_cast<std::size_t>(limit))) out.gears.emplace_back(h, fixed_w());
+        } else {
+            for (auto w : thin(ws, static_cast<std::size_t>(limit))) out.gears.emplace_back(fixed_h(), w);
+        }
+        return out;
+    }
+
+private:
+    const scaling_input& in_;
+    const scaling_config& c_;
+    cost_model& cost_;
+    search_limits lim_;
+};
+
+[[nodiscard]] inline std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+}
+
+}  // namespace detail
+
+/// Chooses the gears of `in` from `data` (nullptr: no dataset, MindOCR's default_scaling) with `config`'s
+/// strategy; `cost` prices gears and inputs (area_cost, or flops_cost for a model).
+/// - Only N dynamic: batch gears (one model). Only H and/or W: side gears (one model). N and H/W: one model
+///   per batch size, each with the same side gears, as MindOCR does.
+/// - The total number of gears never exceeds max_scaling_num (num_gears for `optimal`), nor 100 per model.
+/// - Every gear is > 0 and every side gear a multiple of `interval` inside width_range / height_range.
+/// - Each axis group gets a report: padding overhead (cost with padding / without), uncovered share, and for
+///   `optimal` a lower bound on the best possible cost.
+[[nodiscard]] inline scaling_result choose_gears(const scaling_input& in, const dataset* data, const scaling_config& config,
+                                                 cost_model& cost, const search_limits& limits = {}) {
+    validate(config);
+    scaling_result res;
+    res.strategy = config.strategy;
+    res.cost_model = cost.name();
+    res.input = in;
+    auto note = [&](std::string s) { res.notes.push_back(std::move(s)); };
+
+    if (in.is_static()) {
+        res.models.push_back({"static", in.dims, {}});
+        note("the input shape " + in.dims_text() + " is static: no gears to choose");
+        return res;
+    }
+    const std::int64_t budget = config.gear_budget();
+    detail::chooser ch(in, config, cost, limits);
+    detail::prepared pr;
+    if (data) pr = detail::prepare(*data, in, config);
+    const bool have_sizes = data && !pr.sizes.empty();
+    const bool have_batch = data && !pr.batch.empty();
+    const bool optimal = config.strategy == strategy::optimal;
+    if (!data) note("no dataset: gears from default_scaling");
+    if (data && in.sides_dynamic() && !have_sizes) note("the dataset has no usable sizes: side gears from default_scaling");
+    if (in.batch_dynamic() && data && !have_batch)
+        note("an image folder says nothing about batch sizes: batch gears from batch_choices");
+    if (optimal && budget > config.max_scaling_num) note("num_gears is capped by max_scaling_num");
+
+    // ---- batch values ----
+    std::vector<std::int64_t> batch;
+    std::optional<dp_1d> batch_dp;
+    std::vector<std::int64_t> batch_pos;
+    std::vector<double> batch_w;
+    if (in.batch_dynamic()) {
+        if (!data)
+            batch = detail::sorted_unique(config.default_batch_size);
+        else if (!have_batch)
+            batch = detail::sorted_unique(config.batch_choices);
+        else if (!optimal)
+            batch = batch_from_counts(pr.batch, config);
+        else {
+            std::map<std::int64_t, double> w;
+            for (double x : pr.batch) w[static_cast<std::int64_t>(std::llround(x))] += 1;
+            for (auto [v, n] : w) batch_pos.push_back(v), batch_w.push_back(n);
+            std::vector<double> bc;
+            if (in.sides_dynamic()) {
+                for (auto v : batch_pos) bc.push_back(static_cast<double>(v));  // per-batch models: cost proportional to the batch
+            } else {
+                std::vector<std::vector<std::int64_t>> shapes;
+                for (auto v : batch_pos) shapes.push_back(in.shape_with(v, 0, 0));
+                bc = cost.gear_costs(shapes);
+            }
+            batch_dp.emplace(batch_w, bc, static_cast<std::size_t>(std::min<std::int64_t>(budget, atc_max_profiles)));
+        }
+    }
+
+    // ---- side gears under a limit ----
+    std::map<std::int64_t, detail::side_choice> side_cache;
+    auto sides_for = [&](std::int64_t limit) -> const detail::side_choice& {
+        limit = std::clamp<std::int64_t>(limit, 1, atc_max_profiles);
+        auto it = side_cache.find(limit);
+        if (it != side_cache.end()) return it->second;
+        detail::side_choice sc = !have_sizes ? ch.default_sides(limit)
+                                 : optimal   ? ch.optimal_sides(pr.sizes, limit)
+                                             : ch.heuristic_sides(pr.sizes, limit);
+        return side_cache.emplace(limit, std::move(sc)).first->second;
+    };
+    auto batch_cost = [&](std::int64_t b) {
+        if (in.sides_dynamic()) return static_cast<double>(b);
+        return cost.gear_costs({in.shape_with(b, 0, 0)}).front();
+    };
+
+    detail::side_choice sides;
+    if (in.batch_dynamic() && in.sides_dynamic()) {
+        if (batch_dp) {
+            // split the budget: kb batch sizes x ks side gears, minimising the product of the overheads
+            double best = std::numeric_limits<double>::infinity();
+            std::size_t best_kb = 1;
+            double unpadded_b = 0;
+            for (std::size_t i = 0; i < batch_pos.size(); ++i) unpadded_b += batch_w[i] * static_cast<double>(batch_pos[i]);
+            for (std::size_t kb = 1; kb <= batch_dp->max_gears(); ++kb) {
+                const std::int64_t ks = std::min<std::int64_t>(atc_max_profiles, budget / static_cast<std::int64_t>(kb));
+                if (ks < 1) break;
+                const auto& sc = sides_for(ks);
+                auto rs = detail::evaluate_sides(in, sc.gears, pr.sizes, cost);
+                const double v = batch_dp->best(kb).cost / unpadded_b * rs.overhead();
+                if (v < best * (1 - 1e-12)) best = v, best_kb = kb;
+            }
+            for (auto j : batch_dp->best(best_kb).gears) batch.push_back(batch_pos[j]);
+            sides = sides_for(std::min<std::int64_t>(atc_max_profiles, budget / static_cast<std::int64_t>(batch.size())));
+        } else {
+            if (static_cast<std::int64_t>(batch.size()) > budget) {
+                batch = thin(batch, static_cast<std::size_t>(budget));
+                note("batch sizes thinned to " + std::to_string(batch.size()) + " to stay within " + std::to_string(budget) + " gears");
+            }
+            sides = sides_for(std::min<std::int64_t>(atc_max_profiles, budget / static_cast<std::int64_t>(batch.size())));
+        }
+    } else if (in.batch_dynamic()) {
+        if (batch_dp) {
+            for (auto j : batch_dp->best(static_cast<std::size_t>(std::min<std::int64_t>(budget, atc_max_profiles))).gears)
+                batch.push_back(batch_pos[j]);
+        } else if (static_cast<std::int64_t>(batch.size()) > std::min(budget, atc_max_profiles)) {
+            batch = thin(batch, static_cast<std::size_t>(std::min(budget, atc_max_profiles)));
+            note("batch sizes thinned to " + std::to_string(batch.size()) + " to stay within " + std::to_string(budget) + " gears");
+        }
+    } else {
+        sides = sides_for(std::min(budget, atc_max_profiles));
+    }
+
+    // ---- models ----
+    const std::size_t ha = in.h_axis(), wa = in.w_axis();
+    auto side_profiles = [&] {
+        std::vector<std::vector<std::int64_t>> ps;
+        for (const auto& [h, w] : sides.gears) {
+            std::vector<std::int64_t> p;
+            for (std::size_t a = 0; a < 4; ++a) {
+                if (a == ha && in.height_dynamic()) p.push_back(h);
+                if (a == wa && in.width_dynamic()) p.push_back(w);
+            }
+            ps.push_back(std::move(p));
+        }
+        return ps;
+    };
+    if (in.batch_dynamic() && in.sides_dynamic()) {
+        for (auto b : batch) {
+            gear_group g;
+            g.suffix = "dynamic_bs" + std::to_string(b) + "_hw";
+            g.dims = in.dims;
+            g.dims[0] = b;
+            g.profiles = side_profiles();
+            res.models.push_back(std::move(g));
+        }
+    } else if (in.batch_dynamic()) {
+        gear_group g{"dynamic_bs", in.dims, {}};
+        for (auto b : batch) g.profiles.push_back({b});
+        res.models.push_back(std::move(g));
+    } else {
+        res.models.push_back({"dynamic_hw", in.dims, side_profiles()});
+    }
+    for (auto& m : res.models)
+        if (m.profiles.size() == 1) {  // one gear is a static model (ATC needs at least 2 profiles)
+            auto s = m.shapes().front();
+            std::copy(s.begin(), s.end(), m.dims.begin());
+            m.profiles.clear();
+        }
+
+    // ---- reports ----
+    if (in.batch_dynamic() && have_batch) {
+        auto r = detail::evaluate_batch(batch, pr.batch, batch_cost);
+        r.method = batch_dp ? "optimal: exact 1-D dynamic programming" : std::string(to_string(config.strategy)) + " over batch_choices";
+        if (batch_dp) r.lower_bound = r.covered_cost;  // exact
+        res.reports.push_back(std::move(r));
+    }
+    if (in.sides_dynamic() && have_sizes) {
+        auto r = detail::evaluate_sides(in, sides.gears, pr.sizes, cost);
+        r.method = sides.method;
+        if (sides.lower_bound) r.lower_bound = std::min(*sides.lower_bound, r.covered_cost);
+        res.reports.push_back(std::move(r));
+    }
+    for (const auto& r : res.reports)
+        if (r.uncovered_share > 0)
+            note(std::to_string(static_cast<long long>(std::llround(r.uncovered_share * static_cast<double>(r.inputs)))) + " of " +
+                 std::to_string(r.inputs) + " inputs are above every " + r.axes + " gear (" +
+                 (r.axes == "batch" ? "split into several runs" : "resized down") + ")");
+    return res;
+}
+
+// ---- what to hand to ATC / MindSpore Lite / gearc compile ----
+
+/// The ATC options that compile `g`: --input_shape plus --dynamic_batch_size, --dynamic_image_size (both
+/// sides) or --input_format=ND --dynamic_dims (one side); a single gear is a static --input_shape.
+[[nodiscard]] inline gear_options to_gear_options(const scaling_input& in, const gear_group& g) {
+    gear_options o;
+    o.input_shape = in.name + ":" + gearc::detail::opts::join(g.dims, ",");
+    if (g.profiles.empty()) return o;
+    const bool b = g.dims[0] == -1, h = g.dims[in.h_axis()] == -1, w = g.dims[in.w_axis()] == -1;
+    std::vector<std::string> ps;
+    for (const auto& p : g.profiles) ps.push_back(gearc::detail::opts::join(p, ","));
+    if (b && !h && !w) {
+        o.dynamic_batch_size = gearc::detail::opts::join(ps, ",");
+    } else if (h && w && !b) {
+        o.input_format = std::string(to_string(in.format));
+        o.dynamic_image_size = gearc::detail::opts::join(ps, ";");
+    } else {
+        o.input_format = "ND";
+        o.dynamic_dims = gearc::detail::opts::join(ps, ";");
+    }
+    return o;
+}
+
+/// The same options as ATC command-line arguments: `--input_shape="x:..." --dynamic_batch_size="1,4"`.
+[[nodiscard]] inline std::string to_atc_arguments(const gear_options& o) {
+    std::string out = "--input_shape=\"" + o.input_shape + "\"";
+    if (!o.input_format.empty()) out += " --input_format=" + o.input_format;
+    if (!o.dynamic_batch_size.empty()) out += " --dynamic_batch_size=\"" + o.dynamic_batch_size + "\"";
+    if (!o.dynamic_image_size.empty()) out += " --dynamic_image_size=\"" + o.dynamic_image_size + "\"";
+    if (!o.dynamic_dims.empty()) out += " --dynamic_dims=\"" + o.dynamic_dims + "\"";
+    return out;
+}
+
+/// A MindSpore Lite converter config file ([ascend_context]) for group `g`.
+[[nodiscard]] inline std::string to_lite_config(const scaling_input& in, const gear_group& g) {
+    const bool one_side = !g.profiles.empty() && g.dims[0] != -1 &&
+                          ((g.dims[in.h_axis()] == -1) != (g.dims[in.w_axis()] == -1));
+    std::string out = "[ascend_context]\ninput_format=" + std::string(one_side ? "ND" : to_string(in.format)) + "\n";
+    out += "input_shape=" + in.name + ":[" + gearc::detail::opts::join(g.dims, ",") + "]\n";
+    if (!g.profiles.empty()) {
+        std::vector<std::string> ps;
+        for (const auto& p : g.profiles) ps.push_back("[" + gearc::detail::opts::join(p, ",") + "]");
+        out += "dynamic_dims=" + gearc::detail::opts::join(ps, ",") + "\n";
+    }
+    return out;
+}
+
+/// The whole result as JSON: strategy, input, models (with their gears and ATC options), reports, notes.
+[[nodiscard]] inline nlohmann::json to_json(const scaling_result& r) {
+    nlohmann::json j;
+    j["strategy"] = std::string(to_string(r.strategy));
+    j["cost_model"] = r.cost_model;
+    j["input"] = {{"name", r.input.name}, {"shape", r.input.dims_text()}, {"format", std::string(to_string(r.input.format))}};
+    j["total_gears"] = r.total_gears();
+    j["models"] = nlohmann::json::array();
+    for (const auto& m : r.models) {
+        auto o = to_gear_options(r.input, m);
+        nlohmann::json jm;
+        jm["suffix"] = m.suffix;
+        jm["input_shape"] = o.input_shape;
+        jm["gears"] = m.shapes();
+        jm["atc_arguments"] = to_atc_arguments(o);
+        if (!o.input_format.empty()) jm["input_format"] = o.input_format;
+        if (!o.dynamic_batch_size.empty()) jm["dynamic_batch_size"] = o.dynamic_batch_size;
+        if (!o.dynamic_image_size.empty()) jm["dynamic_image_size"] = o.dynamic_image_size;
+        if (!o.dynamic_dims.empty()) jm["dynamic_dims"] = o.dynamic_dims;
+        j["models"].push_back(std::move(jm));
+    }
+    j["report"] = {{"padding_overhead", r.padding_overhead()}, {"uncovered_share", r.uncovered_share()}, {"axes", nlohmann::json::array()}};
+    for (const auto& a : r.reports) {
+        nlohmann::json ja{{"axes", a.axes},
+                          {"gears", a.gears},
+                          {"inputs", a.inputs},
+                          {"padding_overhead", a.overhead()},
+                          {"uncovered_share", a.uncovered_share},
+                          {"padded_cost", a.padded_cost},
+                          {"unpadded_cost", a.unpadded_cost},
+                          {"method", a.method}};
+        if (a.lower_bound) ja["lower_bound"] = *a.lower_bound, ja["optimality_gap"] = *a.optimality_gap();
+        j["report"]["axes"].push_back(std::move(ja));
+    }
+    j["notes"] = r.notes;
+    return j;
+}
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/scale.hpp ----
+// ---- begin gearc/scaling/flops_cost.hpp ----
+// flops_cost: prices a gear by the FLOPs of the model compiled for it (gearc::compile + estimate_flops).
+
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+GEARC_BEGIN_NAMESPACE
+
+namespace scaling {
+
+/// The cost of a gear is the estimated FLOPs of the model specialised to it: the gear-independent passes
+/// run once, then every gear shape asked for is compiled (in parallel, in batches) and its FLOPs counted;
+/// results are cached. An input between gears (its sides are not multiples of the interval) is priced by
+/// linear interpolation between the neighbouring multiples of the interval on each side axis (bilinear for
+/// two), and proportionally below the first one: a model may not even accept such a shape (a U-Net needs
+/// multiples of 32), while its FLOPs are close to piecewise linear in each side.
+template <class Traits = default_ir_traits>
+class flops_cost final : public cost_model {
+public:
+    /// `progress(done, total)` is called as gears are compiled.
+    flops_cost(const basic_graph<Traits>& model, scaling_input in, std::int64_t interval, compile_options options = {},
+               std::function<void(std::size_t, std::size_t)> progress = {})
+        : model_(model), in_(std::move(in)), interval_(std::max<std::int64_t>(1, interval)), options_(std::move(options)),
+          progress_(std::move(progress)) {}
+
+    [[nodiscard]] std::string name() const override { return "flops"; }
+
+    [[nodiscard]] std::vector<double> gear_costs(const std::vector<std::vector<std::int64_t>>& shapes) override {
+        std::vector<std::vector<std::int64_t>> missing;
+        for (const auto& s : shapes) {
+            for (std::size_t a = 0; a < s.size(); ++a)
+                if (s.size() != 4 || (in_.dims[a] != -1 && s[a] != in_.dims[a]))
+                    throw std::invalid_argument("flops_cost: shape differs from the scaling input " + in_.dims_text() +
+                                                " outside its -1 axes");
+            if (!cache_.count(s)) missing.push_back(s);
+        }
+        std::sort(missing.begin(), missing.end());
+        missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+        if (!missing.empty()) evaluate(missing);
+        std::vector<double> out;
+        out.reserve(shapes.size());
+        for (const auto& s : shapes) out.push_back(cache_.at(s));
+        return out;
+    }
+
+    [[nodiscard]] std::vector<double> input_costs(const std::vector<std::vector<double>>& shapes) override {
+        // every input is a weighted sum of gear shapes around it
+        std::vector<std::vector<std::pair<std::vector<std::int64_t>, double>>> terms;
+        std::vector<std::vector<std::int64_t>> corners;
+        for (const auto& s : shapes) {
+            std::vector<std::pair<std::vector<std::int64_t>, double>> t{{{}, 1.0}};
+            for (std::size_t a = 0; a < s.size(); ++a) {
+                const bool side = (a == in_.h_axis() && in_.height_dynamic()) || (a == in_.w_axis() && in_.width_dynamic());
+                std::vector<std::pair<std::int64_t, double>> pts;  // (value, weight) on this axis
+                const double x = s[a];
+                const auto iv = static_cast<double>(interval_);
+                const double q = x / iv;
+                if (!side || std::abs(q - std::round(q)) < 1e-9) {
+                    pts.emplace_back(static_cast<std::int64_t>(std::llround(x)), 1.0);
+                } else {
+                    const auto lo = static_cast<std::int64_t>(std::floor(q)) * interval_;
+                    const std::int64_t hi = lo + interval_;
+                    if (lo == 0)
+                        pts.emplace_back(hi, x / static_cast<double>(hi));
+                    else
+                        pts.emplace_back(lo, (static_cast<double>(hi) - x) / iv), pts.emplace_back(hi, (x - static_cast<double>(lo)) / iv);
+                }
+                std::vector<std::pair<std::vector<std::int64_t>, double>> next;
+                for (const auto& [shape, w] : t)
+                    for (const auto& [v, pw] : pts) {
+                        auto sh = shape;
+                        sh.push_back(v);
+                        next.emplace_back(std::move(sh), w * pw);
+                    }
+                t = std::move(next);
+            }
+            for (const auto& [shape, w] : t) corners.push_back(shape);
+            terms.push_back(std::move(t));
+        }
+        (void)gear_costs(corners);  // compiles what is missing, in one batch
+        std::vector<double> out;
+        for (const auto& t : terms) {
+            double v = 0;
+            for (const auto& [shape, w] : t) v += w * cache_.at(shape);
+            out.push_back(v);
+        }
+        return out;
+    }
+
+    /// How many gear shapes were compiled so far.
+    [[nodiscard]] std::size_t compiled() const noexcept { return cache_.size(); }
+
+private:
+    void evaluate(const std::vector<std::vector<std::int64_t>>& shapes) {
+        if (!generic_) {
+            passes::check_supported(model_);
+            auto g = std::shared_ptr<basic_graph<Traits>>(model_.clone());
+            pass_context ctx;
+            ctx.opset = gearc::detail::compiling::opset_of(model_);
+            ctx.disabled_fusions = options_.disabled_fusions;
+            ctx.max_fold_bytes = options_.max_fold_bytes;
+            default_pipeline{}.run(*g, ctx);
+            generic_ = std::move(g);
+            inputs_ = model_inputs(model_);
+        }
+        constexpr std::size_t batch = 128;
+        const std::size_t total = shapes.size();
+        for (std::size_t start = 0; start < total; start += batch) {
+            gear_request req;
+            req.kind = gear_kind::dynamic_dims;
+            req.format = tensor_format::nd;
+            input_shape_entry e;
+            e.name = in_.name;
+            for (auto d : in_.dims) e.dims.push_back(d == -1 ? dim::unknown() : dim(d));
+            req.input_shapes.push_back(e);
+            req.input_shape_text = in_.name + ":" + in_.dims_text();
+            req.gear_option = "gear scaling";
+            const std::size_t end = std::min(total, start + batch);
+            for (std::size_t i = start; i < end; ++i) {
+                std::vector<std::int64_t> p;
+                for (std::size_t a = 0; a < 4; ++a)
+                    if (in_.dims[a] == -1) p.push_back(shapes[i][a]);
+                req.profiles.push_back(std::move(p));
+            }
+            gear_set gears = make_gear_set(std::span<const model_input>(inputs_), req);
+            compile_options o = options_;
+            o.progress = {};
+            auto m = compile_generic<default_pipeline, default_gear_pipeline, Traits>(generic_, gears, o, {}, 0);
+            for (std::size_t i = start; i < end; ++i) cache_[shapes[i]] = passes::estimate_flops(*m.plan(i - start).graph).total;
+            if (progress_) progress_(end, total);
+        }
+    }
+
+    const basic_graph<Traits>& model_;
+    scaling_input in_;
+    std::int64_t interval_;
+    compile_options options_;
+    std::function<void(std::size_t, std::size_t)> progress_;
+    std::shared_ptr<const basic_graph<Traits>> generic_;
+    std::vector<model_input> inputs_;
+    std::map<std::vector<std::int64_t>, double> cache_;
+};
+
+}  // namespace scaling
+
+GEARC_END_NAMESPACE
+// ---- end gearc/scaling/flops_cost.hpp ----
 // ---- end gearc/gearc.hpp ----
