@@ -5,6 +5,9 @@
 #   2. dynamic image size from a MindSpore Lite config file                        -> 2 gears
 #   3. a fusion switch file (ATC's JSON form) that turns Conv+BatchNormalization folding off
 #   4. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
+#   5. gears chosen from data (gearc scale, MindOCR auto_scaling style): MindOCR's mean_std, then gearc's
+#      optimal strategy with the same number of gears, on a generated folder of images, then batch gears
+#      from a text-detection annotation file
 # plan_gears compiles every gear (shape inference, folding, fusions, memory planning) and writes each
 # compiled, fully static gear graph as ONNX; onnx.checker checks them all.
 set -euo pipefail
@@ -13,7 +16,7 @@ cd "$root"
 "$root/scripts/install-deps.sh"
 build="$root/build-demo"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGEARC_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target plan_gears -j"$(nproc)" >/dev/null
+cmake --build "$build" --target plan_gears gearc_tool -j"$(nproc)" >/dev/null
 out="$root/out/demo"
 rm -rf "$out" && mkdir -p "$out"
 model=examples/models/tiny_cnn.onnx
@@ -73,4 +76,21 @@ for f in files:
     print(f"  ok  {f[len(sys.argv[1]) + 1:]}  x={shp}  ops={' '.join(o.split(':')[1] for o in ops)}")
 assert len(files) == 8, files
 PY
+
+echo
+echo "== 5. gears from data: gearc scale (MindOCR auto_scaling's options; images of every format, sizes from their headers)"
+/usr/bin/python3 scripts/gen-scaling-dataset.py "$out/dataset"
+set -x
+"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=mean_std \
+  --max_scaling_num=9 --output="$out/scale_mean_std" --log=warning
+{ set +x; } 2>/dev/null
+n=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_gears"])' "$out/scale_mean_std/gears.json")
+set -x
+"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=optimal \
+  --num_gears="$n" --output="$out/scale_optimal" --compile --log=warning
+"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/det_gt.txt" --input_shape=-1,3,32,32 --strategy=optimal \
+  --num_gears=4 --output="$out/scale_batch" --log=warning
+{ set +x; } 2>/dev/null
+cat "$out/scale_optimal/atc_commands.sh"
+
 echo "demo done: outputs in out/demo/"

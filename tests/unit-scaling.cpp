@@ -543,6 +543,19 @@ TEST_CASE("choose_gears: outputs for ATC, MindSpore Lite and JSON; rescaling to 
     CHECK(o2.dynamic_image_size == "128,224;320,128");
     check_invariants(r2, c);
 
+    // an input above every gear of a one-side model is resized along that side only (the other is fixed)
+    auto in1 = sc::parse_scaling_input("1,3,48,-1");
+    std::vector<sc::size_sample> wide{{48, 100}, {48, 50}};
+    auto er = sc::detail::evaluate_sides(in1, {{48, 64}}, wide, cost);
+    CHECK(er.uncovered_share == 0.5);
+    CHECK(er.padded_cost == 2 * 3 * 48 * 64);
+    CHECK(er.unpadded_cost == 3 * 48 * 64 + 3 * 48 * 50);  // the wide one counted as it runs: 48 x 64
+    // both sides dynamic: the aspect ratio is kept
+    auto in2d = sc::parse_scaling_input("1,3,-1,-1");
+    std::vector<sc::size_sample> big{{200, 100}};
+    auto er2 = sc::detail::evaluate_sides(in2d, {{100, 100}}, big, cost);
+    CHECK(er2.unpadded_cost == 3 * 100 * 50);
+
     // a static input: nothing to choose
     auto r3 = sc::choose_gears(sc::parse_scaling_input("1,3,32,32"), &d2, c, cost);
     CHECK(r3.models.size() == 1);
@@ -579,6 +592,12 @@ TEST_CASE("flops_cost: gear costs are the FLOPs of the compiled gear, inputs int
     sc::flops_cost<> wrong(g, sc::parse_scaling_input("-1,4,-1,-1"), 32);
     CHECK(gearc_test::any_error_of([&] { (void)wrong.gear_costs({{1, 4, 32, 32}}); }).find("axis [1] of input [x] is 3 in the model") !=
           std::string::npos);
+    // a one-side model whose widest inputs are above every gear: priced at their resized width, height kept
+    sc::flops_cost<> fw(g, sc::parse_scaling_input("1,3,32,-1"), 32);
+    std::vector<sc::size_sample> lines{{32, 500}, {32, 40}};
+    auto rw = sc::detail::evaluate_sides(sc::parse_scaling_input("1,3,32,-1"), {{32, 64}}, lines, fw);
+    CHECK(rw.uncovered_share == 0.5);
+    CHECK(rw.unpadded_cost == doctest::Approx((2.0 * 8 * 27 + 8) * 32 * (64 + 40)));
     // choose_gears with the FLOPs cost
     sc::scaling_config c;
     c.strategy = sc::strategy::optimal;

@@ -94,8 +94,8 @@ namespace detail_scale {
         if (v->name() != name) continue;
         const auto& t = v->type();
         if (!t.dims || t.dims->rank() != 4)
-            throw bad("--input_shape", "", "input [" + name + "] of the model is " + t.to_string() + ", not 4-D",
-                      "Give --input_shape explicitly.");
+            throw bad("--input_name", name, "input [" + name + "] of the model is " + t.to_string() + ", but gear scaling needs a 4-D NCHW or NHWC image input",
+                      "Scale a model whose input is an image batch, or give --input_shape explicitly.");
         std::string text = name + ":";
         for (std::size_t i = 0; i < 4; ++i) text += (i ? "," : "") + ((*t.dims)[i].is_static() ? std::to_string((*t.dims)[i].value()) : "-1");
         return gearc::scaling::parse_scaling_input(text, {}, a.input_format);

@@ -13466,8 +13466,8 @@ struct prepared {
 }
 
 /// Evaluates side gears (1-D or 2-D; `gears` hold (h, w), with the static side at its fixed value) on the
-/// samples: an input runs on its cheapest covering gear; one above every gear is resized down (aspect kept)
-/// into the gear that shrinks it least (the cheapest among equals), and counts as uncovered. The overhead
+/// samples: an input runs on its cheapest covering gear; one above every gear is resized down (aspect kept
+/// when both sides are dynamic, else along the dynamic side) into the gear that shrinks it least (the cheapest among equals), and counts as uncovered. The overhead
 /// compares each input's gear with the input as it runs (resized, for those), so resizing shows only in
 /// the uncovered share, not as a saving.
 [[nodiscard]] inline axis_report evaluate_sides(const scaling_input& in, const std::vector<std::pair<std::int64_t, std::int64_t>>& gears,
@@ -13491,12 +13491,19 @@ struct prepared {
                 best = std::min(best, gc[g]);
         if (best == std::numeric_limits<double>::infinity()) {
             covered[i] = 0;
-            double scale = -1;
+            // both sides dynamic: shrink keeping the aspect ratio; one side: only that side can change
+            const bool both = in.height_dynamic() && in.width_dynamic();
+            double scale = -1, fh = 1, fw = 1;
             for (std::size_t g = 0; g < gears.size(); ++g) {
-                double f = std::min({1.0, static_cast<double>(gears[g].first) / s.height, static_cast<double>(gears[g].second) / s.width});
-                if (f > scale + 1e-12 || (std::abs(f - scale) <= 1e-12 && gc[g] < best)) scale = f, best = gc[g];
+                const double gh = std::min(1.0, static_cast<double>(gears[g].first) / s.height);
+                const double gw = std::min(1.0, static_cast<double>(gears[g].second) / s.width);
+                const double f = both ? std::min(gh, gw) : in.height_dynamic() ? gh : gw;
+                if (f > scale + 1e-12 || (std::abs(f - scale) <= 1e-12 && gc[g] < best)) {
+                    scale = f, best = gc[g];
+                    fh = both || in.height_dynamic() ? f : 1, fw = both || in.width_dynamic() ? f : 1;
+                }
             }
-            s.height *= scale, s.width *= scale;
+            s.height *= fh, s.width *= fw;
         }
         padded[i] = best;
         std::vector<double> v(in.dims.begin(), in.dims.end());
@@ -13712,7 +13719,8 @@ private:
     if (data && in.sides_dynamic() && !have_sizes) note("the dataset has no usable sizes: side gears from default_scaling");
     if (in.batch_dynamic() && data && !have_batch)
         note("an image folder says nothing about batch sizes: batch gears from batch_choices");
-    if (optimal && budget > config.max_scaling_num) note("num_gears is capped by max_scaling_num");
+    if (optimal && config.num_gears > config.max_scaling_num)
+        note("num_gears " + std::to_string(config.num_gears) + " is capped by max_scaling_num " + std::to_string(config.max_scaling_num));
 
     // ---- batch values ----
     std::vector<std::int64_t> batch;
