@@ -47,6 +47,10 @@ inline constexpr std::string_view shape_inference = "GC4002";        // a node's
 inline constexpr std::string_view fusion_switch = "GC4003";          // a fusion switch file that is malformed or names unknown fusions
 inline constexpr std::string_view not_static = "GC4004";             // a gear graph still has a dynamic shape or shape arithmetic
 inline constexpr std::string_view constant_folding = "GC4005";       // evaluating a constant subgraph failed
+inline constexpr std::string_view missing_kernel = "GC4006";         // operators/dtypes without a kernel on the device (all listed)
+// run time (sessions)
+inline constexpr std::string_view no_gear = "GC6001";                // no gear serves the inputs, or an explicit selection names none
+inline constexpr std::string_view bad_input = "GC6002";              // an input missing, unknown, or of the wrong dtype or shape
 // datasets (gear scaling)
 inline constexpr std::string_view dataset_io = "GC5001";             // cannot read a dataset file or folder
 inline constexpr std::string_view image_header = "GC5002";           // an image whose header cannot be read
@@ -104,6 +108,12 @@ public:
 
 /// An IR invariant was broken, or an IR call would break one.
 class graph_error : public error {
+public:
+    using error::error;
+};
+
+/// Running a model failed: no gear for the inputs, a wrong input, or a kernel's error (named with its node).
+class run_error : public error {
 public:
     using error::error;
 };

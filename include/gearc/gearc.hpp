@@ -1,4 +1,4 @@
-// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile() and gear scaling (everything but the ONNX front end).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile() and gear scaling (everything but the ONNX front end and the run time: <gearc/runtime.hpp>).
 #pragma once
 
 #include <gearc/detail/abi_macros.hpp>
@@ -32,3 +32,4 @@
 #include <gearc/scaling/optimal.hpp>
 #include <gearc/scaling/scale.hpp>
 #include <gearc/scaling/flops_cost.hpp>
+#include <gearc/npy.hpp>
