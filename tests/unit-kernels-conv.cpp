@@ -3,6 +3,7 @@
 
 #include "test_support.hpp"
 
+#include <gearc/kernels/cpu/conv.hpp>
 #include <gearc/kernels/cpu_kernels.hpp>
 
 #include <algorithm>

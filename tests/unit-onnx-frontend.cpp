@@ -1124,7 +1124,7 @@ TEST_CASE("export: save is atomic") {
     auto graph = load_proto(relu_model());
     // into a directory that does not exist: GC1001, and nothing is left behind
     const auto bad = dir.file("no/such/dir/m.onnx");
-    CHECK(error_of([&] { gearc::onnx::save(*graph, bad); }) == "GC1001: cannot create file [" + bad + "]: No such file or directory");
+    CHECK(error_of([&] { gearc::onnx::save(*graph, bad); }) == "GC1001: cannot create a temporary file next to [" + bad + "]: No such file or directory");
     CHECK(dir.listing().empty());
     // over an existing file: replaced whole, no temporary files left
     const auto path = dir.file("m.onnx");

@@ -223,6 +223,40 @@ TEST_CASE("session: a device without kernels for the model's operators fails at 
     CHECK(err.find("Relu(float32)") != std::string::npos);
 }
 
+TEST_CASE("compile() for a device fails with every missing kernel listed; the CPU has them all") {
+    auto g = mlp();
+    auto gears = gearc::make_gear_set(*g, {.input_shape = "x:-1,4", .dynamic_batch_size = "1,2"});
+    auto err = gearc_test::any_error_of([&] { (void)gearc::compile(*g, gears, {}, kernel_less_device{}); });
+    CHECK(err.find("GC4006: no test-device kernel for:") == 0);
+    CHECK(err.find("MatMul(float32, float32)") != std::string::npos);
+    CHECK(err.find("Solution:") != std::string::npos);
+    auto m = gearc::compile(*g, gears, {}, gearc::device::cpu{});
+    CHECK(m.size() == 2);
+}
+
+// the compile-time promise (kernels/cpu/coverage.hpp) agrees with the run-time table
+static_assert(gearc::kernels::has_kernel_v<gearc::device::cpu, "Conv", float>);
+static_assert(gearc::kernels::has_kernel_v<gearc::device::cpu, "Gather", std::int64_t>);
+static_assert(gearc::kernels::has_kernel_v<gearc::device::cpu, "And", bool>);
+static_assert(!gearc::kernels::has_kernel_v<gearc::device::cpu, "Conv", double>);
+static_assert(!gearc::kernels::has_kernel_v<gearc::device::cpu, "NoSuchOp", float>);
+
+TEST_CASE("the CPU's compile-time coverage names only operators its kernel table knows, and all of them") {
+    const auto& table = gearc::kernels::device_kernels<gearc::device::cpu>::table();
+    for (const auto& e : gearc::kernels::cpu::coverage) {
+        INFO(e.domain << "::" << e.op);
+        CHECK(table.knows(e.domain, e.op));
+    }
+    for (const auto& op : table.operators()) {
+        const auto sep = op.find("::");
+        const std::string domain = sep == std::string::npos ? "" : op.substr(0, sep);
+        const std::string name = sep == std::string::npos ? op : op.substr(sep + 2);
+        bool listed = false;
+        for (const auto& e : gearc::kernels::cpu::coverage) listed = listed || (e.domain == domain && e.op == name);
+        CHECK_MESSAGE(listed, op << " has kernels but is missing from kernels/cpu/coverage.hpp");
+    }
+}
+
 TEST_CASE("thread_pool: parallel_for covers every index once, from several callers at once, and rethrows") {
     gearc::thread_pool pool(3);
     CHECK(pool.size() == 3);

@@ -57,6 +57,11 @@ inline constexpr std::string_view image_header = "GC5002";           // an image
 inline constexpr std::string_view unknown_image_format = "GC5003";   // a file that is not a PNG, JPEG, BMP, GIF or WebP image
 inline constexpr std::string_view dataset_empty = "GC5004";          // a dataset without a single usable sample
 inline constexpr std::string_view annotation_syntax = "GC5005";      // a line of an annotation file that cannot be read
+// offline model files (.gearc, model_file.hpp)
+inline constexpr std::string_view not_model_file = "GC7001";         // a file that is not a gearc model file (wrong signature)
+inline constexpr std::string_view model_file_newer = "GC7002";       // a model file written by a newer gearc (format version named)
+inline constexpr std::string_view model_file_corrupt = "GC7003";     // a truncated or corrupted model file (size, checksum, a section out of bounds)
+inline constexpr std::string_view model_file_io = "GC7004";          // a model file that cannot be read or written (with the OS error)
 }  // namespace errc
 
 /// Base of every exception gearc throws. `what()` is "CODE: message"; `solution()` says how to fix it.

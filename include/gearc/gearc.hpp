@@ -1,4 +1,4 @@
-// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile() and gear scaling (everything but the ONNX front end and the run time: <gearc/runtime.hpp>).
+// gearc's umbrella header: the IR, the verifier, errors, gear options, the passes, compile(), model files and gear scaling (everything but the ONNX front end and the run time: <gearc/runtime.hpp>).
 #pragma once
 
 #include <gearc/detail/abi_macros.hpp>
@@ -24,6 +24,7 @@
 #include <gearc/passes/fusion_switch.hpp>
 #include <gearc/passes/registry.hpp>
 #include <gearc/compile.hpp>
+#include <gearc/model_file.hpp>
 #include <gearc/passes/estimate_flops.hpp>
 #include <gearc/scaling/image_size.hpp>
 #include <gearc/scaling/dataset.hpp>

@@ -84,18 +84,7 @@ public:
                                     "Give the gears as --dynamic_batch_size, --dynamic_image_size or --dynamic_dims.");
             programs_.push_back(prepare_gear(plan, table, opset, missing));
         }
-        if (!missing.empty()) {
-            std::string msg = "no " + std::string(Device::name) + " kernel for:";
-            for (const auto& [op, nodes] : missing) {
-                msg += " " + op + " (" + nodes.front();
-                if (nodes.size() > 1) msg += " and " + std::to_string(nodes.size() - 1) + " more";
-                msg += ");";
-            }
-            msg.pop_back();
-            throw compile_error(errc::missing_kernel, msg,
-                                "These operators or dtypes have no kernel on this device yet; export the model with other "
-                                "operators, or add a kernel (include/gearc/kernels/).");
-        }
+        if (!missing.empty()) throw_missing(missing);
     }
 
     [[nodiscard]] const compiled_model& model() const noexcept { return *model_; }
@@ -115,6 +104,19 @@ public:
     }
 
 private:
+    [[noreturn]] static void throw_missing(const std::map<std::string, std::vector<std::string>>& missing) {
+        std::string msg = "no " + std::string(Device::name) + " kernel for:";
+        for (const auto& [op, nodes] : missing) {
+            msg += " " + op + " (" + nodes.front();
+            if (nodes.size() > 1) msg += " and " + std::to_string(nodes.size() - 1) + " more";
+            msg += ");";
+        }
+        msg.pop_back();
+        throw compile_error(errc::missing_kernel, msg,
+                            "These operators or dtypes have no kernel on this device yet; export the model with other "
+                            "operators, or add a kernel (include/gearc/kernels/).");
+    }
+
     static operand typed(const value& v) {
         operand o;
         o.type = v.type().elem;
@@ -505,5 +507,23 @@ private:
 };
 
 using session = basic_session<device::cpu>;
+
+/// Checks that `Device` has a kernel for every node of every gear of `model`, preparing each once and
+/// throwing them away: GC4006 lists every (operator, dtypes) without one, all at once.
+template <device::device_policy Device>
+void check_kernels(const compiled_model& model) {
+    // a non-owning pointer: the check holds the model only while it runs
+    const prepared_model<Device> probe(std::shared_ptr<const compiled_model>(std::shared_ptr<const compiled_model>(), &model), 1);
+    (void)probe;
+}
+
+/// compile() for a device: compiles `g` for every gear, then fails with GC4006 (every missing kernel listed)
+/// when `Device` cannot run a node of some gear. `compile(g, gears, {}, gearc::device::cpu{})`.
+template <device::device_policy Device>
+[[nodiscard]] compiled_model compile(const graph& g, const gear_set& gears, const compile_options& options, Device) {
+    compiled_model m = compile(g, gears, options);
+    check_kernels<Device>(m);
+    return m;
+}
 
 GEARC_END_NAMESPACE

@@ -153,6 +153,33 @@ struct device_kernels {
                   "gearc::device::cpu.");
 };
 
+/// An operator name as a template argument: `has_kernel_v<device::cpu, "Conv", float>`.
+template <std::size_t N>
+struct op_name {
+    char chars[N]{};
+    constexpr op_name(const char (&s)[N]) noexcept {  // NOLINT(google-explicit-constructor): used as "Conv"
+        for (std::size_t i = 0; i < N; ++i) chars[i] = s[i];
+    }
+    [[nodiscard]] constexpr std::string_view view() const noexcept { return {chars, N - 1}; }
+};
+
+/// Whether `Device` promises a kernel for ONNX operator `Op` whose first input has element type `T`, known
+/// at compile time (device_kernels<Device>::covers). A pair that is not promised may still run, found when
+/// the model is prepared; a promised one always does.
+template <class Device, op_name Op, class T>
+inline constexpr bool has_kernel_v = device_kernels<Device>::covers("", Op.view(), dtype_of<T>::value);
+
+/// Fails to compile, naming the device, the operator and the type in the error's template arguments, when
+/// `Device` has no kernel for `Op` on one of `Ts`: for code that builds graphs of known operators and types.
+template <class Device, op_name Op, class... Ts>
+constexpr void require_kernel() noexcept {
+    static_assert((has_kernel_v<Device, Op, Ts> && ...),
+                  "gearc: this device has no kernel for this operator on this element type (the operator and type "
+                  "are the template arguments of require_kernel above). Use another element type (float32 covers "
+                  "every operator on device::cpu), or add a kernel in include/gearc/kernels/ and list it in the "
+                  "device's coverage.");
+}
+
 }  // namespace kernels
 
 GEARC_END_NAMESPACE
