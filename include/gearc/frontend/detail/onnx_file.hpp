@@ -1,8 +1,7 @@
 // Internal to the ONNX front end: files — parsing a ModelProto from bytes, and writing files atomically.
 #pragma once
 
-#include <gearc/gearc.hpp>
-#include <gearc/detail/atomic_file.hpp>
+#include <gearc/gearc.hpp>  // with detail/atomic_file.hpp (through model_file.hpp; in the single header too)
 #include <gearc/frontend/detail/onnx_common.hpp>
 
 #include <google/protobuf/io/coded_stream.h>

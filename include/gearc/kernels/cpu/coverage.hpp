@@ -29,7 +29,8 @@ struct coverage_entry {
 };
 
 /// The pairs that are promised, through compile() as well: a pair that is not listed may still run (the
-/// reference evaluator covers more), a listed one always does. Operators with an empty set have a kernel that
+/// reference evaluator covers more), a listed one always does, for inference (training_mode off, no
+/// bfloat16 results: gearc does not train, and rounds to bfloat16 nowhere). Operators with an empty set have a kernel that
 /// compile() cannot reach yet (it has no shape rule for them: GC4001).
 inline constexpr coverage_entry coverage[] = {
     // convolution, pooling, GEMM (kernels/cpu/conv.hpp, gemm.hpp)
