@@ -1,70 +1,96 @@
 #!/usr/bin/env bash
-# The demo: builds plan_gears, then runs it on the bundled model examples/models/tiny_cnn.onnx
-# (inputs x[N,3,H,W]) with ATC-style options, as a user coming from ATC would:
-#   1. dynamic batch: --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8"   -> 3 gears
-#   2. dynamic image size from a MindSpore Lite config file                        -> 2 gears
-#   3. a fusion switch file (ATC's JSON form) that turns Conv+BatchNormalization folding off
-#   4. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
-#   5. gears chosen from data (gearc scale, MindOCR auto_scaling style): MindOCR's mean_std, then gearc's
+# The demo: builds the gearc tool, then uses it on the bundled model examples/models/tiny_cnn.onnx
+# (inputs x[N,3,H,W]) as a user coming from ATC would:
+#   1. gearc compile with ATC's options: --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8"  -> 3 gears
+#      in one file (out/demo/tiny_batch.gearc); gearc inspect shows gears, arenas, nodes, FLOPs and options
+#   2. gearc run on a .npy input (the gear chosen from its shape), on a raw .bin input with --dymBatch, and a
+#      batch of 3 with --pad, with latency over 20 runs and a JSON report
+#   3. dynamic image size from a MindSpore Lite config file (converter_lite's spelling)       -> 2 gears
+#   4. a fusion switch file (ATC's JSON form) that turns Conv+BatchNormalization folding off
+#   5. a mistake (one profile only), which fails with ATC's E10035 and writes nothing
+#   6. every gear exported as ONNX (onnx.checker checks them) and one as Graphviz DOT
+#   7. gears chosen from data (gearc scale, MindOCR auto_scaling style): MindOCR's mean_std, then gearc's
 #      optimal strategy with the same number of gears, on a generated folder of images, then batch gears
 #      from a text-detection annotation file
-# plan_gears compiles every gear (shape inference, folding, fusions, memory planning) and writes each
-# compiled, fully static gear graph as ONNX; onnx.checker checks them all.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 "$root/scripts/install-deps.sh"
 build="$root/build-demo"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGEARC_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" --target plan_gears gearc_tool -j"$(nproc)" >/dev/null
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGEARC_BUILD_TESTS=OFF -DGEARC_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" --target gearc_tool -j"$(nproc)" >/dev/null
+gearc="$build/tools/gearc"
 out="$root/out/demo"
 rm -rf "$out" && mkdir -p "$out"
 model=examples/models/tiny_cnn.onnx
 
-echo "== 1. dynamic batch size (ATC options)"
+echo "== 1. compile with ATC's options, then inspect"
 set -x
-"$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8" --output="$out/batch"
+"$gearc" compile --model=$model --framework=5 --output="$out/tiny_batch" --input_shape="x:-1,3,32,32" \
+  --dynamic_batch_size="1,4,8" --soc_version=Ascend310 --log=warning
+"$gearc" inspect "$out/tiny_batch.gearc"
 { set +x; } 2>/dev/null
 
 echo
-echo "== 2. dynamic image size (MindSpore Lite config file)"
+echo "== 2. run: a .npy input (gear from its shape), a .bin input with --dymBatch, a batch of 3 with --pad"
+/usr/bin/python3 - "$out" <<'PY'
+import sys, numpy as np
+rng = np.random.default_rng(0)
+np.save(sys.argv[1] + "/x4.npy", rng.uniform(-1, 1, (4, 3, 32, 32)).astype(np.float32))
+rng.uniform(-1, 1, (8, 3, 32, 32)).astype(np.float32).tofile(sys.argv[1] + "/x8.bin")
+np.save(sys.argv[1] + "/x3.npy", rng.uniform(-1, 1, (3, 3, 32, 32)).astype(np.float32))
+PY
+set -x
+"$gearc" run --model="$out/tiny_batch.gearc" --input="$out/x4.npy" --output="$out/run_b4" --loop=20 --report="$out/run_b4.json" --log=warning
+"$gearc" run --model="$out/tiny_batch.gearc" --input="$out/x8.bin" --dymBatch=8 --output="$out/run_b8" --outfmt=TXT --log=warning
+"$gearc" run --model="$out/tiny_batch.gearc" --input="$out/x3.npy" --pad --output="$out/run_b3" --log=warning
+{ set +x; } 2>/dev/null
+
+echo
+echo "== 3. dynamic image size from a MindSpore Lite config file (converter_lite's spelling)"
 cat >"$out/config.txt" <<'CFG'
 [ascend_context]
 input_format=NCHW
 input_shape=x:[1,3,-1,-1]
 dynamic_dims=[32,32],[64,48]
-precision_mode=force_fp32
+precision_mode=enforce_fp32
 CFG
 cat "$out/config.txt"
 set -x
-"$build/examples/plan_gears" --model=$model --config="$out/config.txt" --output="$out/image"
+"$gearc" compile --fmk=ONNX --modelFile=$model --configFile="$out/config.txt" --optimize=ascend_oriented \
+  --outputFile="$out/tiny_image" --log=warning
 { set +x; } 2>/dev/null
 
 echo
-echo "== 3. the same batch gears with Conv+BatchNormalization folding switched off"
+echo "== 4. the same batch gears with Conv+BatchNormalization folding switched off"
 cat >"$out/fusion_switch.cfg" <<'CFG'
 {"Switch": {"GraphFusion": {"ConvBatchNormFusion": "off"}}}
 CFG
 cat "$out/fusion_switch.cfg"
 set -x
-"$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8" \
-  --fusion_switch_file="$out/fusion_switch.cfg" --output="$out/no_bn_fusion"
+"$gearc" compile --model=$model --output="$out/tiny_no_bn_fusion" --input_shape="x:-1,3,32,32" --dynamic_batch_size="1,4,8" \
+  --fusion_switch_file="$out/fusion_switch.cfg" --log=warning
 { set +x; } 2>/dev/null
 
 echo
-echo "== 4. one profile only: ATC refuses it with E10035"
+echo "== 5. one profile only: ATC refuses it with E10035, and so does gearc"
 set -x
-if "$build/examples/plan_gears" --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="2" --output="$out/bad"; then
+if "$gearc" compile --model=$model --input_shape="x:-1,3,32,32" --dynamic_batch_size="2" --output="$out/bad" --log=warning; then
   { set +x; } 2>/dev/null; echo "expected a failure"; exit 1
 fi
 { set +x; } 2>/dev/null
-[ ! -e "$out/bad" ] || { echo "a failed run left output behind"; exit 1; }
+[ ! -e "$out/bad.gearc" ] || { echo "a failed run left output behind"; exit 1; }
 
 echo
-echo "== onnx.checker on every gear graph"
-/usr/bin/python3 - "$out" <<'PY'
+echo "== 6. every gear exported as ONNX (onnx.checker), one as Graphviz DOT"
+for f in tiny_batch tiny_image tiny_no_bn_fusion; do
+  n=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["gears"]))' < <("$gearc" inspect "$out/$f.gearc" --json))
+  for ((k = 0; k < n; k++)); do "$gearc" export "$out/$f.gearc" --gear=$k --output="$out/export/${f}_gear$k.onnx" >/dev/null; done
+done
+"$gearc" export "$out/tiny_batch.gearc" --gear=0 --output="$out/export/tiny_batch_gear0.dot"
+/usr/bin/python3 - "$out/export" <<'PY'
 import glob, sys, onnx
-files = sorted(glob.glob(sys.argv[1] + "/*/gear_*.onnx"))
+files = sorted(glob.glob(sys.argv[1] + "/*.onnx"))
 for f in files:
     m = onnx.load(f)
     onnx.checker.check_model(m, full_check=True)
@@ -78,17 +104,17 @@ assert len(files) == 8, files
 PY
 
 echo
-echo "== 5. gears from data: gearc scale (MindOCR auto_scaling's options; images of every format, sizes from their headers)"
+echo "== 7. gears from data: gearc scale (MindOCR auto_scaling's options; images of every format, sizes from their headers)"
 /usr/bin/python3 scripts/gen-scaling-dataset.py "$out/dataset"
 set -x
-"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=mean_std \
+"$gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=mean_std \
   --max_scaling_num=9 --output="$out/scale_mean_std" --log=warning
 { set +x; } 2>/dev/null
 n=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_gears"])' "$out/scale_mean_std/gears.json")
 set -x
-"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=optimal \
+"$gearc" scale --model=$model --dataset="$out/dataset/images" --input_shape=1,3,-1,-1 --strategy=optimal \
   --num_gears="$n" --output="$out/scale_optimal" --compile --log=warning
-"$build/tools/gearc" scale --model=$model --dataset="$out/dataset/det_gt.txt" --input_shape=-1,3,32,32 --strategy=optimal \
+"$gearc" scale --model=$model --dataset="$out/dataset/det_gt.txt" --input_shape=-1,3,32,32 --strategy=optimal \
   --num_gears=4 --output="$out/scale_batch" --log=warning
 { set +x; } 2>/dev/null
 cat "$out/scale_optimal/atc_commands.sh"

@@ -45,9 +45,9 @@ set_tests_properties(compile_fail_internal_header PROPERTIES LABELS compile_fail
 # gearc is also meant to build with clang: a syntax-only pass over every test and the demo program (two at a time).
 find_program(GEARC_CLANGXX NAMES clang++ clang++-14)
 if(GEARC_CLANGXX)
-  # The run-time tests declare the CPU kernels (GEARC_CPU_KERNELS_EXTERN) and cpu_kernels.cpp parses them all once;
+  # The run-time tests declare the CPU kernels (GEARC_CPU_KERNELS_EXTERN) and tools/cpu_kernels.cpp parses them all once;
   # the elementwise and GEMM tests, which include their kernel family again, are left out.
-  file(GLOB _clang_sources ${CMAKE_CURRENT_SOURCE_DIR}/unit-*.cpp ${CMAKE_CURRENT_SOURCE_DIR}/cpu_kernels.cpp
+  file(GLOB _clang_sources ${CMAKE_CURRENT_SOURCE_DIR}/unit-*.cpp
        ${PROJECT_SOURCE_DIR}/examples/*.cpp ${PROJECT_SOURCE_DIR}/tools/*.cpp)
   list(FILTER _clang_sources EXCLUDE REGEX "unit-kernels-elementwise|unit-kernels-gemm|unit-onnx-real-models-ort")
   add_test(NAME compile_with_clang

@@ -72,6 +72,25 @@ TEST_CASE("tensor: size checks, typed views, shared bytes") {
                          "GC1010: tensor of type float32 and shape [3] needs 12 bytes but has 4", model_error);
 }
 
+TEST_CASE("to_dot: inputs, one box per node with its weights, edges with types, outputs; names escaped") {
+    auto g = small_graph();
+    g->find_node("relu")->set_name("re\"lu");
+    const std::string dot = to_dot(*g);
+    CHECK(dot.rfind("digraph \"small\" {", 0) == 0);
+    CHECK(dot.find("in0 [shape=ellipse") != std::string::npos);
+    CHECK(dot.find("label=\"x\\nfloat32[N,3,8,8]\"") != std::string::npos);
+    CHECK(dot.find("label=\"Conv\\nconv\\nw: float32[4,3,1,1]\"") != std::string::npos);  // the weight, not an edge
+    CHECK(dot.find("label=\"Relu\\nre\\\"lu\"") != std::string::npos);
+    CHECK(dot.find("in0 -> n0") != std::string::npos);
+    CHECK(dot.find("n0 -> n1") != std::string::npos);
+    CHECK(dot.find("n1 -> out0;") != std::string::npos);
+    std::size_t boxes = 0;
+    for (std::size_t p = dot.find("shape=box"); p != std::string::npos; p = dot.find("shape=box", p + 1)) ++boxes;
+    CHECK(boxes == 2);
+    CHECK(dot.find("-> n0 [label=\"w") == std::string::npos);
+    CHECK(dot.substr(dot.size() - 2) == "}\n");
+}
+
 TEST_CASE("graph: use lists follow every edit") {
     auto g = small_graph();
     auto* conv = g->find_node("conv");

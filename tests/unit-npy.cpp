@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,26 @@ TEST_CASE("npy: write then read gives the same tensor, for every dtype and rank"
         CHECK(back.type() == ts[i].type());
         CHECK(back.sizes() == ts[i].sizes());
         CHECK(back.checksum() == ts[i].checksum());
+    }
+}
+
+TEST_CASE("npy: to_npy_bytes is what write_npy writes; a dtype .npy cannot hold is GC1001 naming it") {
+    gearc_test::temp_dir dir("npy_bytes");
+    const auto t = gearc::tensor::from<float>({2, 2}, {1, 2, 3, 4});
+    const auto bytes = gearc::to_npy_bytes(t);
+    CHECK(bytes.size() % 64 == 16);  // the header pads the data to 64 bytes
+    CHECK(bytes.substr(0, 6) == "\x93NUMPY");
+    gearc::write_npy(dir.file("t.npy"), t);
+    std::ifstream in(dir.file("t.npy"), std::ios::binary);
+    const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(file == bytes);
+    const gearc::tensor bf(gearc::dtype::bfloat16, {1}, gearc::buffer::copy_of("\0\0", 2));
+    try {
+        (void)gearc::to_npy_bytes(bf, "out/y.npy");
+        FAIL("no error");
+    } catch (const gearc::error& e) {
+        CHECK(e.code() == "GC1001");
+        CHECK(std::string(e.what()).find("out/y.npy") != std::string::npos);
     }
 }
 

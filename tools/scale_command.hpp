@@ -221,7 +221,7 @@ inline int run_scale(const scale_args& a) {
 
     output_files out;
     const std::filesystem::path dir(a.output);
-    std::string atc;
+    std::string atc, gearc_cmds;
     auto json = sc::to_json(result);
     std::printf("models:\n");
     for (std::size_t i = 0; i < result.models.size(); ++i) {
@@ -229,7 +229,9 @@ inline int run_scale(const scale_args& a) {
         const std::string name = stem + "_" + m.suffix;
         const std::string args = sc::to_atc_arguments(options[i]);
         std::printf("  %-24s %s\n", name.c_str(), args.c_str());
-        atc += "atc --model=" + (model ? a.model : std::string("MODEL.onnx")) + " --framework=5 --output=" + name + " " + args + "\n";
+        const std::string common = " --model=" + (model ? a.model : std::string("MODEL.onnx")) + " --framework=5 --output=" + name + " " + args;
+        atc += "atc" + common + "\n";
+        gearc_cmds += "# gearc compile" + common + "\n";
         json["models"][i]["name"] = name;
         // MindSpore Lite: one config file per model, named as MindOCR names them
         const std::string cfg_name = result.models.size() > 1 ? "lite_config_" + std::to_string(m.dims[0]) + ".txt" : "lite_config.txt";
@@ -275,7 +277,8 @@ inline int run_scale(const scale_args& a) {
             json["compiled"].push_back(std::move(jm));
         }
     }
-    out.add(dir / "atc_commands.sh", "#!/bin/sh\n# written by gearc scale: the ATC command that compiles each model with these gears\n" + atc);
+    out.add(dir / "atc_commands.sh", "#!/bin/sh\n# written by gearc scale: the ATC command that compiles each model with these gears\n" + atc +
+                                         "# the same with gearc (same options, writes <output>.gearc):\n" + gearc_cmds);
     out.add(dir / "gears.json", json.dump(2) + "\n");
     for (const auto& f : out.commit()) std::printf("wrote %s\n", f.c_str());
     return 0;

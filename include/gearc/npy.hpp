@@ -106,13 +106,14 @@ inline constexpr code codes[] = {{dtype::float32, "<f4"}, {dtype::float64, "<f8"
     return tensor(type, std::move(sizes), buffer::copy_of(bytes.data() + data_at, n));
 }
 
-/// Writes `t` as a .npy file (format 1.0). GC1001 when the file cannot be written or the dtype has no .npy code.
-inline void write_npy(const std::string& path, const tensor& t) {
+/// The bytes of `t` as a .npy file (format 1.0); `what` names it in the GC1001 error a dtype without a .npy
+/// code (string, bfloat16, complex) gets.
+[[nodiscard]] inline std::string to_npy_bytes(const tensor& t, const std::string& what = "<memory>") {
     std::string_view descr;
     for (const auto& c : detail::npy::codes)
         if (c.type == t.type()) descr = c.descr;
     if (descr.empty())
-        throw error(errc::file_io, "a " + std::string(to_string(t.type())) + " tensor cannot be written as .npy ('" + path + "')",
+        throw error(errc::file_io, "a " + std::string(to_string(t.type())) + " tensor cannot be written as .npy ('" + what + "')",
                     "Write it as raw bytes (.bin) instead.");
     std::string shape = "(";
     for (std::size_t i = 0; i < t.sizes().size(); ++i) shape += (i ? ", " : "") + std::to_string(t.sizes()[i]);
@@ -120,11 +121,19 @@ inline void write_npy(const std::string& path, const tensor& t) {
     std::string header = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape + ", }";
     header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
     header += '\n';
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    out += header;
+    out.append(reinterpret_cast<const char*>(t.data().data()), t.nbytes());
+    return out;
+}
+
+/// Writes `t` as a .npy file (format 1.0). GC1001 when the file cannot be written or the dtype has no .npy code.
+inline void write_npy(const std::string& path, const tensor& t) {
+    const std::string bytes = to_npy_bytes(t, path);
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
-    f.write(magic, 8).write(len, 2).write(header.data(), static_cast<std::streamsize>(header.size()));
-    f.write(reinterpret_cast<const char*>(t.data().data()), static_cast<std::streamsize>(t.nbytes()));
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!f) throw error(errc::file_io, "cannot write '" + path + "'", "Check that the directory exists and is writable.");
 }
 

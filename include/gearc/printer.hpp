@@ -1,13 +1,17 @@
-// A textual dump of a graph: one line per input, initializer, node and output; stable for tests and diffs.
+// A textual dump of a graph (one line per input, initializer, node and output; stable for tests and diffs), and
+// the graph as Graphviz DOT (to_dot) for viewing.
 #pragma once
 
 #include <gearc/detail/abi_macros.hpp>
 #include <gearc/graph.hpp>
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 GEARC_BEGIN_NAMESPACE
 
@@ -118,6 +122,75 @@ template <class Traits>
 [[nodiscard]] std::string to_text(const basic_graph<Traits>& g) {
     std::ostringstream os;
     detail::print_into(g, os, "");
+    return os.str();
+}
+
+namespace detail::dot {
+/// A DOT string literal's contents: quotes and backslashes escaped, line breaks as \n.
+inline std::string dot_string(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + '"';
+}
+}  // namespace detail::dot
+
+/// The graph as Graphviz DOT (`dot -Tsvg`): graph inputs and outputs as ellipses, one box per node labelled
+/// with its op (domain-qualified outside ONNX), its name and its constant inputs (weights, with their
+/// types), and one edge per use of a computed value, labelled with the value's name and type. Nested
+/// subgraphs are not drawn (their node names the attribute). Output is deterministic: nodes in graph order.
+template <class Traits>
+[[nodiscard]] std::string to_dot(const basic_graph<Traits>& g) {
+    using detail::dot::dot_string;
+    std::ostringstream os;
+    os << "digraph " << dot_string(g.name().empty() ? std::string("graph") : std::string(g.name())) << " {\n"
+       << "  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8];\n";
+    std::map<const basic_value<Traits>*, std::string> source;  // value -> the DOT node that produces it
+    std::size_t k = 0;
+    for (auto* v : g.inputs()) {
+        if (v->is_initializer()) continue;
+        const std::string id = "in" + std::to_string(k++);
+        source[v] = id;
+        os << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#dbe9f6\", label="
+           << dot_string(std::string(v->name()) + "\n" + v->type().to_string()) << "];\n";
+    }
+    std::size_t n_id = 0;
+    std::vector<std::string> edges;
+    for (const auto& n : g.nodes()) {
+        const std::string id = "n" + std::to_string(n_id++);
+        std::string label = (n.domain().empty() || n.domain() == "ai.onnx" ? std::string() : std::string(n.domain()) + "::") +
+                            std::string(n.op_type());
+        if (!n.name().empty()) label += "\n" + std::string(n.name());
+        for (std::size_t i = 0; i < n.num_inputs(); ++i) {
+            auto* in = n.input(i);
+            if (!in || in->name().empty()) continue;
+            if (in->is_initializer()) {
+                label += "\n" + std::string(in->name()) + ": " + in->type().to_string();
+            } else if (auto it = source.find(in); it != source.end()) {
+                edges.push_back("  " + it->second + " -> " + id + " [label=" + dot_string(std::string(in->name()) + "\n" + in->type().to_string()) + "];");
+            }
+        }
+        for (const auto& [attr_name, a] : n.attributes())
+            if (a.get_kind() == basic_attribute<Traits>::kind::g || a.get_kind() == basic_attribute<Traits>::kind::graphs) label += "\n(subgraph " + std::string(attr_name) + ")";
+        os << "  " << id << " [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", label=" << dot_string(label) << "];\n";
+        for (auto* o : n.outputs())
+            if (o && !o->name().empty()) source[o] = id;
+    }
+    k = 0;
+    for (auto* v : g.outputs()) {
+        const std::string id = "out" + std::to_string(k++);
+        os << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#e2f0d9\", label="
+           << dot_string(std::string(v->name()) + "\n" + v->type().to_string()) << "];\n";
+        if (auto it = source.find(v); it != source.end()) edges.push_back("  " + it->second + " -> " + id + ";");
+    }
+    for (const auto& e : edges) os << e << '\n';
+    os << "}\n";
     return os.str();
 }
 

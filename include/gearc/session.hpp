@@ -306,7 +306,8 @@ public:
                                 "input '" + p.input_names[i] + "' is " + std::string(to_string(it->second.type())) +
                                     shape::of(it->second.sizes()).to_string() + " but gear [" + std::to_string(g) + "] takes " +
                                     std::string(to_string(want.type)) + shape::of(want.sizes).to_string(),
-                                "Give the input the gear's shape, or let the session choose the gear (clear_gear()).");
+                                "Give the input the gear's shape, or let the session choose the gear from the input shapes (clear_gear(); "
+                                "gearc run without --dymBatch, --dymHW or --dymDims).");
             in[i] = it->second.data().data();
         }
         if (arena_size_ < p.arena_bytes || scratch_size_ < p.scratch_bytes)
@@ -408,7 +409,7 @@ private:
                              "; the model has " + table,
                          options_.policy == gear_policy::pad ? "Compile the model with a gear for these shapes."
                                                              : "Compile the model with a gear for these shapes, or use the pad policy "
-                                                               "(session_options::policy = gear_policy::pad) for smaller batches.");
+                                                               "(session_options::policy = gear_policy::pad; gearc run --pad) for smaller batches.");
     }
 
     /// The smallest gear whose inputs equal the given ones except a larger-or-equal axis 0 (one batch for all).

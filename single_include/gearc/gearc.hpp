@@ -1783,13 +1783,17 @@ void verify_or_throw(const basic_graph<Traits>& g) {
 GEARC_END_NAMESPACE
 // ---- end gearc/verifier.hpp ----
 // ---- begin gearc/printer.hpp ----
-// A textual dump of a graph: one line per input, initializer, node and output; stable for tests and diffs.
+// A textual dump of a graph (one line per input, initializer, node and output; stable for tests and diffs), and
+// the graph as Graphviz DOT (to_dot) for viewing.
 
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 GEARC_BEGIN_NAMESPACE
 
@@ -1900,6 +1904,75 @@ template <class Traits>
 [[nodiscard]] std::string to_text(const basic_graph<Traits>& g) {
     std::ostringstream os;
     detail::print_into(g, os, "");
+    return os.str();
+}
+
+namespace detail::dot {
+/// A DOT string literal's contents: quotes and backslashes escaped, line breaks as \n.
+inline std::string dot_string(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out + '"';
+}
+}  // namespace detail::dot
+
+/// The graph as Graphviz DOT (`dot -Tsvg`): graph inputs and outputs as ellipses, one box per node labelled
+/// with its op (domain-qualified outside ONNX), its name and its constant inputs (weights, with their
+/// types), and one edge per use of a computed value, labelled with the value's name and type. Nested
+/// subgraphs are not drawn (their node names the attribute). Output is deterministic: nodes in graph order.
+template <class Traits>
+[[nodiscard]] std::string to_dot(const basic_graph<Traits>& g) {
+    using detail::dot::dot_string;
+    std::ostringstream os;
+    os << "digraph " << dot_string(g.name().empty() ? std::string("graph") : std::string(g.name())) << " {\n"
+       << "  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=8];\n";
+    std::map<const basic_value<Traits>*, std::string> source;  // value -> the DOT node that produces it
+    std::size_t k = 0;
+    for (auto* v : g.inputs()) {
+        if (v->is_initializer()) continue;
+        const std::string id = "in" + std::to_string(k++);
+        source[v] = id;
+        os << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#dbe9f6\", label="
+           << dot_string(std::string(v->name()) + "\n" + v->type().to_string()) << "];\n";
+    }
+    std::size_t n_id = 0;
+    std::vector<std::string> edges;
+    for (const auto& n : g.nodes()) {
+        const std::string id = "n" + std::to_string(n_id++);
+        std::string label = (n.domain().empty() || n.domain() == "ai.onnx" ? std::string() : std::string(n.domain()) + "::") +
+                            std::string(n.op_type());
+        if (!n.name().empty()) label += "\n" + std::string(n.name());
+        for (std::size_t i = 0; i < n.num_inputs(); ++i) {
+            auto* in = n.input(i);
+            if (!in || in->name().empty()) continue;
+            if (in->is_initializer()) {
+                label += "\n" + std::string(in->name()) + ": " + in->type().to_string();
+            } else if (auto it = source.find(in); it != source.end()) {
+                edges.push_back("  " + it->second + " -> " + id + " [label=" + dot_string(std::string(in->name()) + "\n" + in->type().to_string()) + "];");
+            }
+        }
+        for (const auto& [attr_name, a] : n.attributes())
+            if (a.get_kind() == basic_attribute<Traits>::kind::g || a.get_kind() == basic_attribute<Traits>::kind::graphs) label += "\n(subgraph " + std::string(attr_name) + ")";
+        os << "  " << id << " [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", label=" << dot_string(label) << "];\n";
+        for (auto* o : n.outputs())
+            if (o && !o->name().empty()) source[o] = id;
+    }
+    k = 0;
+    for (auto* v : g.outputs()) {
+        const std::string id = "out" + std::to_string(k++);
+        os << "  " << id << " [shape=ellipse, style=filled, fillcolor=\"#e2f0d9\", label="
+           << dot_string(std::string(v->name()) + "\n" + v->type().to_string()) << "];\n";
+        if (auto it = source.find(v); it != source.end()) edges.push_back("  " + it->second + " -> " + id + ";");
+    }
+    for (const auto& e : edges) os << e << '\n';
+    os << "}\n";
     return os.str();
 }
 
@@ -15705,13 +15778,14 @@ inline constexpr code codes[] = {{dtype::float32, "<f4"}, {dtype::float64, "<f8"
     return tensor(type, std::move(sizes), buffer::copy_of(bytes.data() + data_at, n));
 }
 
-/// Writes `t` as a .npy file (format 1.0). GC1001 when the file cannot be written or the dtype has no .npy code.
-inline void write_npy(const std::string& path, const tensor& t) {
+/// The bytes of `t` as a .npy file (format 1.0); `what` names it in the GC1001 error a dtype without a .npy
+/// code (string, bfloat16, complex) gets.
+[[nodiscard]] inline std::string to_npy_bytes(const tensor& t, const std::string& what = "<memory>") {
     std::string_view descr;
     for (const auto& c : detail::npy::codes)
         if (c.type == t.type()) descr = c.descr;
     if (descr.empty())
-        throw error(errc::file_io, "a " + std::string(to_string(t.type())) + " tensor cannot be written as .npy ('" + path + "')",
+        throw error(errc::file_io, "a " + std::string(to_string(t.type())) + " tensor cannot be written as .npy ('" + what + "')",
                     "Write it as raw bytes (.bin) instead.");
     std::string shape = "(";
     for (std::size_t i = 0; i < t.sizes().size(); ++i) shape += (i ? ", " : "") + std::to_string(t.sizes()[i]);
@@ -15719,11 +15793,19 @@ inline void write_npy(const std::string& path, const tensor& t) {
     std::string header = "{'descr': '" + std::string(descr) + "', 'fortran_order': False, 'shape': " + shape + ", }";
     header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
     header += '\n';
+    std::string out("\x93NUMPY\x01\x00", 8);
+    out += static_cast<char>(header.size() & 0xff);
+    out += static_cast<char>(header.size() >> 8);
+    out += header;
+    out.append(reinterpret_cast<const char*>(t.data().data()), t.nbytes());
+    return out;
+}
+
+/// Writes `t` as a .npy file (format 1.0). GC1001 when the file cannot be written or the dtype has no .npy code.
+inline void write_npy(const std::string& path, const tensor& t) {
+    const std::string bytes = to_npy_bytes(t, path);
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    const char magic[8] = {'\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0};
-    const char len[2] = {static_cast<char>(header.size() & 0xff), static_cast<char>(header.size() >> 8)};
-    f.write(magic, 8).write(len, 2).write(header.data(), static_cast<std::streamsize>(header.size()));
-    f.write(reinterpret_cast<const char*>(t.data().data()), static_cast<std::streamsize>(t.nbytes()));
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!f) throw error(errc::file_io, "cannot write '" + path + "'", "Check that the directory exists and is writable.");
 }
 
