@@ -37,6 +37,24 @@ enum class log_level { debug, info, warning, error, null };
                               "Try again with a valid argument.");
 }
 
+/// ATC's E10001 for a command-line value: "Value [v] for parameter [--p] is invalid. Reason: ..." and a Solution.
+[[nodiscard]] inline gearc::option_error bad(const std::string& param, const std::string& value, const std::string& reason,
+                                             const std::string& fix = {}) {
+    return gearc::option_error(gearc::errc::invalid_value,
+                               "Value [" + value + "] for parameter [" + param + "] is invalid. Reason: " + reason,
+                               "Try again with a valid argument." + (fix.empty() ? std::string() : " " + fix));
+}
+
+/// A byte count for people: "512 B", "3.8 MiB".
+[[nodiscard]] inline std::string bytes_text(double b) {
+    const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) b /= 1024, ++u;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+    return buf;
+}
+
 /// Messages and progress on stderr, filtered by the log level.
 class console {
 public:

@@ -78,13 +78,6 @@ every other ATC option gearc does not implement yet. Errors are printed the ATC 
 
 namespace detail_compile {
 
-[[nodiscard]] inline gearc::option_error bad(const std::string& param, const std::string& value, const std::string& reason,
-                                             const std::string& fix = {}) {
-    return gearc::option_error(gearc::errc::invalid_value,
-                               "Value [" + value + "] for parameter [" + param + "] is invalid. Reason: " + reason,
-                               "Try again with a valid argument." + (fix.empty() ? std::string() : " " + fix));
-}
-
 /// ATC options gearc knows by name but does not implement: refused with this reason, never ignored.
 inline constexpr std::array<std::string_view, 32> unsupported_atc_options{
     "--weight",          "--singleop",         "--out_nodes",           "--input_fp16_nodes",   "--is_input_adjust_hw_layout",
@@ -217,7 +210,7 @@ inline void check_output_type(const gearc::graph& g, const std::string& value) {
 inline void explain_recorded(const compile_args& a, const console& con) {
     const auto& p = a.opts.precision_mode;
     if (p == "force_fp16")
-        throw bad("--precision_mode", p, "gearc's CPU kernels compute in the model's own types; forcing float16 is not implemented",
+        throw bad(a.opts.origin.empty() ? "--precision_mode" : "precision_mode (" + a.opts.origin + ")", p, "gearc's CPU kernels compute in the model's own types; forcing float16 is not implemented",
                   "Use force_fp32, must_keep_origin_dtype or allow_fp32_to_fp16 (gearc keeps float32 under all three).");
     if (p == "allow_fp32_to_fp16" || p == "allow_mix_precision")
         con.info("--precision_mode=" + p + ": every operator has a float32 kernel on the CPU, so gearc keeps float32 (which this mode allows)");
@@ -243,15 +236,6 @@ inline void explain_recorded(const compile_args& a, const console& con) {
         throw bad("--saveType", a.save_type, "gearc writes its own model file (.gearc); MINDIR is the only value accepted", "Use --saveType=MINDIR or leave it out.");
 }
 
-[[nodiscard]] inline std::string human_bytes(double b) {
-    const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (b >= 1024 && u < 4) b /= 1024, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
-    return buf;
-}
-
 [[nodiscard]] inline std::string output_path(const std::string& output) {
     if (output.size() >= gearc::model_file_extension.size() &&
         output.compare(output.size() - gearc::model_file_extension.size(), std::string::npos, gearc::model_file_extension) == 0)
@@ -271,8 +255,9 @@ inline int run_compile(compile_args& a, const std::vector<std::string>& extras) 
         throw bad("--output", "", "the output file is required", "Give its path and name without extension, e.g. --output=out/resnet.");
     if (!a.config.empty()) merge_config(a);
     const std::string out_path = output_path(a.output);
-    if (std::filesystem::is_directory(out_path))
-        throw bad("--output", a.output, "[" + out_path + "] is a directory", "Give a path and file name, e.g. --output=out/model.");
+    if (std::filesystem::is_directory(a.output) || a.output.back() == '/' || std::filesystem::is_directory(out_path))
+        throw bad("--output", a.output, "it names a directory; --output is the path and name of the model file, without extension",
+                  "Give a path and file name, e.g. --output=out/model (writes out/model.gearc).");
     explain_recorded(a, con);
     // ATC's order: the options first (their codes), then the model.
     const auto request = gearc::validate(a.opts);
@@ -341,10 +326,10 @@ inline int run_compile(compile_args& a, const std::vector<std::string>& extras) 
         std::string ins;
         for (const auto& [name, s] : p.info.shapes) ins += (ins.empty() ? "" : ";") + name + ":" + s.to_string();
         std::printf("%-5zu %-40s %7zu %12s\n", p.info.index, ins.c_str(), p.graph->num_nodes(),
-                    human_bytes(static_cast<double>(p.memory.arena_bytes)).c_str());
+                    bytes_text(static_cast<double>(p.memory.arena_bytes)).c_str());
     }
-    std::printf("weights (held once): %s\nwrote %s (%s)\n", human_bytes(static_cast<double>(compiled.weight_bytes())).c_str(), out_path.c_str(),
-                human_bytes(static_cast<double>(std::filesystem::file_size(out))).c_str());
+    std::printf("weights (held once): %s\nwrote %s (%s)\n", bytes_text(static_cast<double>(compiled.weight_bytes())).c_str(), out_path.c_str(),
+                bytes_text(static_cast<double>(std::filesystem::file_size(out))).c_str());
     return 0;
 }
 

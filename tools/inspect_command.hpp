@@ -60,13 +60,6 @@ written whole or not at all.)");
 
 namespace detail_inspect {
 
-[[nodiscard]] inline gearc::option_error bad(const std::string& param, const std::string& value, const std::string& reason,
-                                             const std::string& fix = {}) {
-    return gearc::option_error(gearc::errc::invalid_value,
-                               "Value [" + value + "] for parameter [" + param + "] is invalid. Reason: " + reason,
-                               "Try again with a valid argument." + (fix.empty() ? std::string() : " " + fix));
-}
-
 [[nodiscard]] inline std::string op_key(const gearc::node& n) {
     return (n.domain().empty() || n.domain() == "ai.onnx" ? std::string() : std::string(n.domain()) + "::") + std::string(n.op_type());
 }
@@ -124,15 +117,6 @@ namespace detail_inspect {
     while (f >= 1000 && u < 5) f /= 1000, ++u;
     char buf[32];
     std::snprintf(buf, sizeof buf, u ? "%.2f %sFLOP" : "%.0f %sFLOP", f, unit[u]);
-    return buf;
-}
-
-[[nodiscard]] inline std::string bytes_text(double b) {
-    const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (b >= 1024 && u < 4) b /= 1024, ++u;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
     return buf;
 }
 

@@ -61,13 +61,6 @@ name become '_'. The summary gives the gear used and the latency (min, median, m
 
 namespace detail_run {
 
-[[nodiscard]] inline gearc::option_error bad(const std::string& param, const std::string& value, const std::string& reason,
-                                             const std::string& fix = {}) {
-    return gearc::option_error(gearc::errc::invalid_value,
-                               "Value [" + value + "] for parameter [" + param + "] is invalid. Reason: " + reason,
-                               "Try again with a valid argument." + (fix.empty() ? std::string() : " " + fix));
-}
-
 /// A tensor name as a file name: letters, digits, '.', '-', '_' kept, anything else '_'.
 [[nodiscard]] inline std::string file_stem(const std::string& name) {
     std::string s;
@@ -354,8 +347,7 @@ inline int run_run(run_args& a) {
     const double median = sorted.size() % 2 ? sorted[sorted.size() / 2] : (sorted[sorted.size() / 2 - 1] + sorted[sorted.size() / 2]) / 2;
     double mean = 0;
     for (double v : ms) mean += v / static_cast<double>(ms.size());
-    const auto& first = feeds.at(names.front()).sizes();
-    const std::int64_t batch = first.empty() ? 1 : first[0];
+    const std::int64_t batch = names.empty() || feeds.at(names.front()).sizes().empty() ? 1 : feeds.at(names.front()).sizes()[0];
     const double throughput = mean > 0 ? static_cast<double>(batch) * 1000.0 / mean : 0;
 
     // outputs and report, written together (all or none)

@@ -59,13 +59,6 @@ Errors use ATC's codes (E10001 for a bad option or config value) and leave no ou
 
 namespace detail_scale {
 
-[[nodiscard]] inline gearc::option_error bad(const std::string& param, const std::string& value, const std::string& reason,
-                                             const std::string& fix = {}) {
-    return gearc::option_error(gearc::errc::invalid_value,
-                               "Value [" + value + "] for parameter [" + param + "] is invalid. Reason: " + reason,
-                               "Try again with a valid argument." + (fix.empty() ? std::string() : " " + fix));
-}
-
 /// The non-initializer inputs of the model.
 [[nodiscard]] inline std::vector<const gearc::value*> feeds(const gearc::graph& g) {
     std::vector<const gearc::value*> out;
@@ -135,7 +128,7 @@ inline void check_against_model(const gearc::graph& model, const gearc::scaling:
 
 inline int run_scale(const scale_args& a) {
     namespace sc = gearc::scaling;
-    using detail_scale::bad;
+    using gearc_tool::bad;
     console con(parse_log_level(a.log));
 
     // ---- configuration: file, then command-line overrides ----

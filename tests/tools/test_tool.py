@@ -309,6 +309,15 @@ for args, code, text in gear_errors:
     check(not os.path.exists(f"{work}/fail"), f"compile {args}: nothing written")
 p = tool("compile", f"--model={work}/missing.onnx", f"--output={target}", ok=False)
 check(p.returncode == 1 and "GC1001" in p.stderr and "missing.onnx" in p.stderr, "a missing model: GC1001 naming it")
+os.makedirs(f"{work}/adir", exist_ok=True)
+p = tool("compile", f"--model={tiny}", f"--output={work}/adir", "--input_shape=x:1,3,32,32", ok=False)
+check(p.returncode == 1 and "E10001" in p.stderr and "names a directory" in p.stderr and os.listdir(f"{work}/adir") == [],
+      "--output naming a directory: E10001, nothing written")
+with open(f"{work}/fp16.txt", "w") as f:
+    f.write("[ascend_context]\ninput_shape=x:[1,3,32,32]\nprecision_mode=enforce_fp16\n")
+p = tool("compile", f"--model={tiny}", f"--output={target}", f"--config={work}/fp16.txt", ok=False)
+check(p.returncode == 1 and "E10001" in p.stderr and "fp16.txt" in p.stderr and not os.path.exists(f"{work}/fail"),
+      f"a config file's enforce_fp16 is refused, naming the file ({p.stderr[:300]!r})")
 # a failed compile leaves an earlier OUT.gearc untouched
 os.makedirs(f"{work}/keep", exist_ok=True)
 tool("compile", f"--model={tiny}", f"--output={work}/keep/m", "--input_shape=x:1,3,32,32", "--log=error")
