@@ -49,11 +49,12 @@ run_config() {  # name, build dir, ctest label regex ("" = all), cmake options..
 }
 
 # Compile time dominates on 2 cores: no full debug info (-g1 keeps line numbers for sanitizer reports), -O1
-# for the tests (the CPU kernels they share are compiled once, at -O2), and the benchmarks are built by
-# bench/run-*.sh, not here. The sanitizer build also proves the single header: every test of the library
+# for the tests (the CPU kernels they share are compiled once, at -O2), the benchmarks are built by
+# bench/run-*.sh, not here, and the examples are checked by the clang syntax pass (compile_with_clang) only.
+# The sanitizer build also proves the single header: every test of the library
 # proper compiles against single_include/ there (the run time, not in the single header, against include/).
 run_config normal "$root/build" "" -DGEARC_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" \
-  -DGEARC_BUILD_BENCH=OFF
+  -DGEARC_BUILD_BENCH=OFF -DGEARC_BUILD_EXAMPLES=OFF
 if [ "$quick" -eq 0 ]; then
   # GEARC_NATIVE=OFF: xsimd's AVX-512 paths do not compile unoptimised with GCC 12, and the sanitizers check logic, not speed
   run_config asan-ubsan+single-header "$root/build-asan" "unit|data" -DGEARC_BUILD_TESTS=ON -DGEARC_SANITIZE=ON -DGEARC_NATIVE=OFF \

@@ -196,6 +196,13 @@ inline int run_export(const export_args& a) {
         g = cm.plan(k).graph.get();
         label = "gear" + std::to_string(k);
     }
+    if (const auto parent = std::filesystem::path(a.output).parent_path(); format == "onnx" && !parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec)
+            throw gearc::error(gearc::errc::file_io, "cannot create the directory [" + parent.string() + "]: " + ec.message(),
+                               "Check that --output names a writable place.");
+    }
     if (format == "onnx") {
         auto copy = g->clone();
         copy->set_name(std::string(g->name()) + "_" + label);

@@ -228,7 +228,7 @@ if rn:
 for label, path in compiled.items():
     info = inspect_json(path)
     last = len(info["gears"]) - 1
-    f = f"{work}/export.onnx"
+    f = f"{work}/exports/{label.split()[0]}/gear.onnx"  # a folder that does not exist yet
     p = tool("export", path, f"--gear={last}", "--format=onnx", f"--output={f}")
     if p.returncode == 0:
         m = onnx.load(f)
@@ -244,7 +244,7 @@ for label, path in compiled.items():
         shapes = {i.name: tuple(d.dim_value for d in i.type.tensor_type.shape.dim) for i in m.graph.input}
         want = {n: tuple(int(v) for v in re.findall(r"\d+", s)) for n, s in info["gears"][last]["inputs"].items()}
         check(all(shapes.get(n) == s for n, s in want.items()), f"export {label}: the gear's input shapes ({shapes} vs {want})")
-    d = f"{work}/export.dot"
+    d = f"{work}/exports/dot/{label.split()[0]}.dot"
     p = tool("export", path, f"--gear={last}", f"--output={d}")
     if p.returncode == 0:
         text = open(d).read()
