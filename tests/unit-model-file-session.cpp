@@ -33,15 +33,7 @@ std::unique_ptr<gearc::graph> cnn() {
     auto g = std::make_unique<gearc::graph>("cnn");
     g->info().opset_imports[""] = 13;
     auto* x = g->add_input("x", value_type::tensor_of(dtype::float32, shape{dim::symbol("N"), 3, 8, 8}));
-    auto* w = g->add_initializer("conv.w", tensor::from<float>({4, 3, 3, 3}, random_floats(108, 1)));
-    auto* cb = g->add_initializer("conv.b", tensor::from<float>({4}, random_floats(4, 2)));
-    auto* conv = g->add_node("Conv", {x, w, cb}, 1, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}, "conv")->output(0);
-    auto* s = g->add_initializer("bn.s", tensor::from<float>({4}, {1.f, 2.f, 0.5f, 1.f}));
-    auto* b = g->add_initializer("bn.b", tensor::from<float>({4}, {0.f, 0.1f, 0.f, -0.1f}));
-    auto* m = g->add_initializer("bn.m", tensor::from<float>({4}, {0.f, 0.5f, 0.f, 0.2f}));
-    auto* v = g->add_initializer("bn.v", tensor::from<float>({4}, {1.f, 4.f, 1.f, 0.25f}));
-    auto* bn = g->add_node("BatchNormalization", {conv, s, b, m, v}, 1, {{"epsilon", 1e-5f}}, "bn")->output(0);
-    auto* relu = g->add_node("Relu", {bn}, 1, {}, "relu")->output(0);
+    auto* relu = gearc_test::conv_bn_relu(*g, x, random_floats(108, 1), random_floats(4, 2));
     auto* flat = g->add_node("Flatten", {relu}, 1, {{"axis", std::int64_t{1}}}, "flatten")->output(0);
     auto* fc = g->add_initializer("fc.w", tensor::from<float>({256, 10}, random_floats(2560, 3)));
     auto* mm = g->add_node("MatMul", {flat, fc}, 1, {}, "fc")->output(0);

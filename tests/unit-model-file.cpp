@@ -38,36 +38,11 @@ std::vector<float> ramp(std::size_t n, float scale = 0.01f) {
     return v;
 }
 
-/// x[N,3,8,8] -> Conv -> BatchNormalization -> Relu -> Reshape to [N,-1] the way PyTorch exports it
-/// (Shape -> Gather -> Unsqueeze -> Concat) -> MatMul -> Add -> y[N,10].
+/// gearc_test::small_cnn with ramp weights, a producer and metadata (which the file must keep).
 std::unique_ptr<gearc::graph> small_cnn() {
-    auto g = std::make_unique<gearc::graph>("small_cnn");
-    g->info().opset_imports[""] = 13;
+    auto g = gearc_test::small_cnn(ramp);
     g->info().producer_name = "unit-model-file";
     g->info().metadata = {{"author", "tests"}, {"purpose", "round trip"}};
-    auto* x = g->add_input("x", value_type::tensor_of(dtype::float32, shape{dim::symbol("N"), 3, 8, 8}));
-    auto* w = g->add_initializer("conv.w", tensor::from<float>({4, 3, 3, 3}, ramp(108)));
-    auto* cb = g->add_initializer("conv.b", tensor::from<float>({4}, {0.1f, 0.2f, 0.3f, 0.4f}));
-    auto* conv = g->add_node("Conv", {x, w, cb}, 1, {{"pads", std::vector<std::int64_t>{1, 1, 1, 1}}}, "conv")->output(0);
-    auto* s = g->add_initializer("bn.s", tensor::from<float>({4}, {1.f, 2.f, 0.5f, 1.f}));
-    auto* b = g->add_initializer("bn.b", tensor::from<float>({4}, {0.f, 0.1f, 0.f, -0.1f}));
-    auto* m = g->add_initializer("bn.m", tensor::from<float>({4}, {0.f, 0.5f, 0.f, 0.2f}));
-    auto* v = g->add_initializer("bn.v", tensor::from<float>({4}, {1.f, 4.f, 1.f, 0.25f}));
-    auto* bn = g->add_node("BatchNormalization", {conv, s, b, m, v}, 1, {{"epsilon", 1e-5f}}, "bn")->output(0);
-    auto* relu = g->add_node("Relu", {bn}, 1, {}, "relu")->output(0);
-    auto* shp = g->add_node("Shape", {relu}, 1, {}, "shape")->output(0);
-    auto* zero = g->add_initializer("zero", tensor::from<std::int64_t>({}, {0}));
-    auto* n = g->add_node("Gather", {shp, zero}, 1, {{"axis", std::int64_t{0}}}, "gather")->output(0);
-    auto* axes = g->add_initializer("axes0", tensor::from<std::int64_t>({1}, {0}));
-    auto* n1 = g->add_node("Unsqueeze", {n, axes}, 1, {}, "unsqueeze")->output(0);
-    auto* minus1 = g->add_initializer("minus1", tensor::from<std::int64_t>({1}, {-1}));
-    auto* target = g->add_node("Concat", {n1, minus1}, 1, {{"axis", std::int64_t{0}}}, "concat")->output(0);
-    auto* flat = g->add_node("Reshape", {relu, target}, 1, {}, "reshape")->output(0);
-    auto* fc = g->add_initializer("fc.w", tensor::from<float>({256, 10}, ramp(2560)));
-    auto* mm = g->add_node("MatMul", {flat, fc}, 1, {}, "fc")->output(0);
-    auto* bias = g->add_initializer("fc.b", tensor::from<float>({10}, ramp(10, 1.f)));
-    auto* y = g->add_node("Add", {mm, bias}, {g->add_value("y")}, {}, "fc_bias")->output(0);
-    g->add_output(y);
     return g;
 }
 

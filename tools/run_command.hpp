@@ -269,6 +269,9 @@ inline int run_run(run_args& a) {
         }
     }
     if (!raw.empty()) {
+        auto bytes_of = [](const gearc::prepared_model<>::operand& op) {  // a gear input's size as raw bytes
+            return gearc::size_of(op.type) * static_cast<std::size_t>(gearc::shape::of(op.sizes).numel().value_or(0));
+        };
         std::vector<std::size_t> candidates;
         if (s.pinned_gear()) {
             candidates.push_back(*s.pinned_gear());
@@ -277,8 +280,7 @@ inline int run_run(run_args& a) {
                 const auto& p = prepared->gear_program(g);
                 bool ok = true;
                 for (std::size_t i : raw)
-                    ok = ok && fs::file_size(files[i]) == gearc::size_of(p.inputs[i].type) * static_cast<std::size_t>(
-                                                                                              gearc::shape::of(p.inputs[i].sizes).numel().value_or(0));
+                    ok = ok && fs::file_size(files[i]) == bytes_of(p.inputs[i]);
                 for (const auto& [n, sz] : npy_sizes)
                     for (std::size_t i = 0; i < names.size(); ++i)
                         if (names[i] == n) ok = ok && p.inputs[i].sizes == sz;
@@ -298,7 +300,7 @@ inline int run_run(run_args& a) {
                 for (std::size_t g = 0; g < gears.size(); ++g) {
                     const auto& op = prepared->gear_program(g).inputs[i];
                     sizes += (sizes.empty() ? "" : ", ") + std::string("gear ") + std::to_string(g) + ": " +
-                             std::to_string(gearc::size_of(op.type) * static_cast<std::size_t>(gearc::shape::of(op.sizes).numel().value_or(0)));
+                             std::to_string(bytes_of(op));
                 }
                 throw gearc::run_error(gearc::errc::bad_input,
                                        "input file [" + files[i].string() + "] for input '" + names[i] + "' holds " + std::to_string(bytes) +
@@ -307,7 +309,7 @@ inline int run_run(run_args& a) {
                                        "Write the input in the model's dtype and a gear's shape, or give a .npy file.");
             }
             const auto& op = prepared->gear_program(candidates.front()).inputs[i];
-            const std::size_t want = gearc::size_of(op.type) * static_cast<std::size_t>(gearc::shape::of(op.sizes).numel().value_or(0));
+            const std::size_t want = bytes_of(op);
             if (bytes != want)
                 throw gearc::run_error(gearc::errc::bad_input,
                                        "input file [" + files[i].string() + "] holds " + std::to_string(bytes) + " bytes, but input '" + names[i] +
